@@ -1,0 +1,76 @@
+//! `claimdesk-cli import`: validate every row like the form does, store the good ones.
+
+use crate::CliError;
+use claimdesk_core::records::{self, Format};
+use claimdesk_core::store::ImportOutcome;
+use claimdesk_core::Store;
+use std::io::Write;
+use std::path::Path;
+
+/// Imports `file` into `store`, reporting each rejected row on stderr with its line and
+/// field, and a summary on `out`.
+pub fn run(
+    store: &mut Store,
+    file: &Path,
+    progress: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let format = match file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("json") => Format::Json,
+        Some("csv") => Format::Csv,
+        _ => return Err(CliError::UnknownFormat(file.to_owned())),
+    };
+    let text = std::fs::read_to_string(file).map_err(|source| CliError::Io {
+        path: file.to_owned(),
+        source,
+    })?;
+    let raws = records::read(&text, format).map_err(|source| CliError::File {
+        path: file.to_owned(),
+        source,
+    })?;
+    let today = chrono_today();
+    let (mut inserted, mut present, mut rejected) = (0usize, 0usize, 0usize);
+    for raw in &raws {
+        match records::prepare(raw, today) {
+            Ok(claim) => {
+                match store.import(&claim)? {
+                    ImportOutcome::Inserted => inserted += 1,
+                    ImportOutcome::AlreadyPresent => present += 1,
+                }
+                if progress {
+                    writeln!(out, "saved {}", claim.id)?;
+                    out.flush()?;
+                }
+            }
+            Err(errors) => {
+                rejected += 1;
+                for e in errors {
+                    eprintln!(
+                        "{}:{}: {}: {}",
+                        file.display(),
+                        raw.line,
+                        e.field,
+                        e.message
+                    );
+                }
+            }
+        }
+    }
+    writeln!(
+        out,
+        "imported {inserted}, already present {present}, rejected {rejected}"
+    )?;
+    if rejected > 0 {
+        return Err(CliError::RowsRejected(rejected));
+    }
+    Ok(())
+}
+
+fn chrono_today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

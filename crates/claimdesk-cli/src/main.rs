@@ -1,0 +1,181 @@
+//! `claimdesk-cli`: the back-office command line over ClaimDesk's local store.
+//!
+//! Exit codes: 0 success; 1 an import skipped rows that failed validation (the good rows
+//! were imported); 2 the command could not run (unreadable file, store error, bad id).
+
+mod import;
+
+use claimdesk_core::records::{self, Format};
+use claimdesk_core::{paths, ClaimId, Store, StoreError};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// ClaimDesk's command line: list, show, export and import claims in the local store.
+#[derive(Parser)]
+#[command(name = "claimdesk-cli", version)]
+struct Cli {
+    /// The data folder (default: $CLAIMDESK_DATA_DIR, else the app's data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One line per claim: id, status, created, customer, product.
+    List,
+    /// Every field of one claim, as JSON.
+    Show {
+        /// The claim id (a UUID).
+        id: String,
+    },
+    /// Every claim, as JSON or CSV (see README, "Export format").
+    Export {
+        /// json or csv.
+        #[arg(long, value_enum, default_value_t = FormatArg::Json)]
+        format: FormatArg,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import claims from an export file (.json or .csv) as `ready`; ids already stored are
+    /// left untouched, so importing a file twice changes nothing.
+    Import {
+        /// The file; its format comes from its extension.
+        file: PathBuf,
+        /// Print `saved <id>` as each claim is committed.
+        #[arg(long)]
+        progress: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The store could not be opened or used.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Writing to standard output failed.
+    #[error("could not write output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The file is not an export.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: records::FileError,
+    },
+    /// The argument is not a claim id.
+    #[error("{0}")]
+    BadId(#[from] claimdesk_core::claim::BadClaimId),
+    /// No claim has this id.
+    #[error("no claim with id {0}")]
+    NotFound(ClaimId),
+    /// The file's extension says neither JSON nor CSV.
+    #[error("{0}: cannot tell the format; name the file .json or .csv")]
+    UnknownFormat(PathBuf),
+    /// Some rows were rejected (the rest were imported).
+    #[error("{0} row(s) were not imported; fix them and import the file again")]
+    RowsRejected(usize),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::RowsRejected(n)) => {
+            eprintln!("claimdesk-cli: {}", CliError::RowsRejected(n));
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("claimdesk-cli: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let dir = paths::data_dir(cli.data_dir, false);
+    let mut store = Store::open_dir(&dir)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::List => {
+            for c in store.list()? {
+                writeln!(
+                    out,
+                    "{}  {:<15}  {}  {}  {}",
+                    c.id,
+                    c.status.as_str(),
+                    c.created_at,
+                    one_line(&c.contact_name),
+                    one_line(&c.product_name)
+                )?;
+            }
+        }
+        Command::Show { id } => {
+            let id: ClaimId = id.parse()?;
+            let claim = store.get(id)?.ok_or(CliError::NotFound(id))?;
+            serde_json::to_writer_pretty(&mut out, &claim).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Command::Export { format, output } => {
+            let claims = store.all()?;
+            let write = |w: &mut dyn Write| -> Result<(), records::FileError> {
+                let mut w = std::io::BufWriter::new(w);
+                match format {
+                    FormatArg::Json => records::write_json(&claims, &mut w),
+                    FormatArg::Csv => records::write_csv(&claims, &mut w),
+                }
+            };
+            match output {
+                Some(path) => {
+                    let mut file = std::fs::File::create(&path).map_err(|source| CliError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    write(&mut file).map_err(|source| CliError::File { path, source })?;
+                }
+                None => write(&mut out).map_err(|source| CliError::File {
+                    path: "<stdout>".into(),
+                    source,
+                })?,
+            }
+        }
+        Command::Import { file, progress } => {
+            import::run(&mut store, &file, progress, &mut out)?;
+        }
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

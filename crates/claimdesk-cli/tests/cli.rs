@@ -1,0 +1,150 @@
+//! The command line, run as a real process against a real store.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("CLAIMDESK_DATA_DIR")
+        .output()
+        .expect("run claimdesk-cli")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn claim_json(id: &str, name: &str, postcode: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "status": "ready",
+        "created_at": "2026-11-01T10:00:00.000Z", "updated_at": "2026-11-01T10:05:00.000Z",
+        "channel": "amazon", "marketplace": "amazon.de",
+        "email": "kunde@example.de", "contact_name": name,
+        "order_id": "302-1234567-7654321", "product_name": "PowerCore 10000",
+        "sku": "A1263", "serial_number": "SN: FY529241", "purchase_date": "2026-03-14",
+        "address_line1": "Friedrichstraße 12", "address_line2": "",
+        "country": "DE", "region": "", "city": "Berlin", "postal_code": postcode,
+        "phone": "+49 30 1234567", "issue": "Does not charge.", "staff_note": ""
+    })
+}
+
+#[test]
+fn an_empty_store_exports_empty_json_and_a_csv_header() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = cli(dir.path(), &["export", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "[]");
+    let o = cli(dir.path(), &["export", "--format", "csv"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("id,status,created_at,updated_at,channel,marketplace,email,"));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    let o = cli(dir.path(), &["list"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good_id = "0193a1b2-0000-7000-8000-000000000001";
+    let rows = serde_json::json!([
+        claim_json(good_id, "Jana Schmidt", "10117"),
+        claim_json(
+            "0193a1b2-0000-7000-8000-000000000002",
+            "Bad Postcode",
+            "ABC"
+        ),
+    ]);
+    let file = dir.path().join("claims.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&rows).expect("json")).expect("write");
+    let data = dir.path().join("data");
+
+    let o = cli(&data, &["import", file.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 1, already present 0, rejected 1"),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("claims.json:26: postal_code: This is not a postcode used in Deutschland"),
+        "{err}"
+    );
+
+    let o = cli(&data, &["import", file.to_str().expect("path")]);
+    assert!(
+        stdout(&o).contains("imported 0, already present 1, rejected 1"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = cli(&data, &["list"]);
+    assert_eq!(stdout(&o).lines().count(), 1);
+    assert!(stdout(&o).contains(good_id) && stdout(&o).contains("ready"));
+
+    let o = cli(&data, &["show", good_id]);
+    assert!(o.status.success());
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(shown["serial_number"], "FY529241");
+    assert_eq!(shown["phone"], "+49301234567");
+    assert_eq!(shown["created_at"], "2026-11-01T10:00:00.000Z");
+}
+
+#[test]
+fn csv_export_imports_into_another_machine_unchanged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let file = dir.path().join("in.json");
+    let mut row = claim_json(
+        "0193a1b2-0000-7000-8000-0000000000aa",
+        "Zoë \"Z\" O'Brien, Jr.",
+        "10117",
+    );
+    row["issue"] = "multi\nline, \"quoted\" <b>x</b>; DROP TABLE claims;".into();
+    std::fs::write(&file, serde_json::to_string(&[row]).expect("json")).expect("write");
+    assert!(cli(&a, &["import", file.to_str().expect("p")])
+        .status
+        .success());
+    let csv = dir.path().join("out.csv");
+    let o = cli(
+        &a,
+        &["export", "--format", "csv", "-o", csv.to_str().expect("p")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = cli(&b, &["import", csv.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ea = stdout(&cli(&a, &["export"]));
+    let eb = stdout(&cli(&b, &["export"]));
+    assert_eq!(ea, eb);
+}
+
+#[test]
+fn clear_errors_for_bad_arguments() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = cli(dir.path(), &["show", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a claim id"));
+    let o = cli(
+        dir.path(),
+        &["show", "0193a1b2-0000-7000-8000-000000000009"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no claim with id"));
+    let o = cli(dir.path(), &["import", "claims.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("name the file .json or .csv"));
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[\n{\"id\": }\n]").expect("write");
+    let o = cli(dir.path(), &["import", broken.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("broken.json: line 2"), "{}", stderr(&o));
+}

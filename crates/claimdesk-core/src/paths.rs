@@ -1,0 +1,33 @@
+//! Where ClaimDesk keeps its data on this computer.
+
+use std::path::PathBuf;
+
+/// Environment variable that overrides the data directory (tests, kiosks, portable installs).
+pub const DATA_DIR_ENV: &str = "CLAIMDESK_DATA_DIR";
+
+/// The application identifier; also the folder name under the OS data directory.
+pub const APP_IDENTIFIER: &str = "com.claimdesk.app";
+
+/// The SQLite file inside the data directory.
+pub const DATABASE_FILE: &str = "claimdesk.sqlite3";
+
+/// The data directory: an explicit choice wins, then `CLAIMDESK_DATA_DIR`, then the OS
+/// app-data directory (`~/.local/share/com.claimdesk.app` on Linux). Development builds of
+/// the app pass `dev = true` and get a `dev/` subfolder, so trying things out never touches
+/// the claims a real build keeps.
+pub fn data_dir(explicit: Option<PathBuf>, dev: bool) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir;
+    }
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let base = dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_IDENTIFIER);
+    if dev {
+        base.join("dev")
+    } else {
+        base
+    }
+}

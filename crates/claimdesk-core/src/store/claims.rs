@@ -1,0 +1,268 @@
+//! Claims in the store: drafts saved as typed, claims queued (`ready`), imports.
+
+use super::{Result, Store, StoreError};
+use crate::claim::{now_timestamp, Claim, ClaimFields, ClaimId, ClaimSummary, Status};
+use crate::validate;
+use rusqlite::{params_from_iter, OptionalExtension, Row, TransactionBehavior};
+use std::sync::OnceLock;
+
+/// What importing one claim did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// The claim was new and is now stored.
+    Inserted,
+    /// A claim with this id was already stored; it was left exactly as it was.
+    AlreadyPresent,
+}
+
+const HEAD: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+
+fn all_columns() -> String {
+    HEAD.iter()
+        .chain(ClaimFields::NAMES.iter())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn select_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {} FROM claims", all_columns()))
+}
+
+fn insert_sql(on_conflict: &str) -> String {
+    let n = HEAD.len() + ClaimFields::NAMES.len();
+    let placeholders = (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>();
+    format!(
+        "INSERT INTO claims ({}) VALUES ({}) ON CONFLICT (id) {on_conflict}",
+        all_columns(),
+        placeholders.join(", ")
+    )
+}
+
+fn upsert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let sets = ["status", "updated_at"]
+            .iter()
+            .chain(ClaimFields::NAMES.iter())
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        insert_sql(&format!("DO UPDATE SET {sets}"))
+    })
+}
+
+fn insert_new_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| insert_sql("DO NOTHING"))
+}
+
+fn read_claim(row: &Row<'_>) -> rusqlite::Result<Result<Claim>> {
+    let id: String = row.get(0)?;
+    let status: String = row.get(1)?;
+    let mut fields = ClaimFields::default();
+    for (i, name) in ClaimFields::NAMES.iter().enumerate() {
+        if let Some(slot) = fields.field_mut(name) {
+            *slot = row.get(HEAD.len() + i)?;
+        }
+    }
+    let created_at: String = row.get(2)?;
+    let updated_at: String = row.get(3)?;
+    Ok(parse_head(&id, &status).map(|(id, status)| Claim {
+        id,
+        status,
+        created_at,
+        updated_at,
+        fields,
+    }))
+}
+
+fn parse_head(id: &str, status: &str) -> Result<(ClaimId, Status)> {
+    let id = id
+        .parse()
+        .map_err(|e: crate::claim::BadClaimId| StoreError::Corrupt(e.to_string()))?;
+    let status = status
+        .parse()
+        .map_err(|e: crate::claim::BadStatus| StoreError::Corrupt(e.to_string()))?;
+    Ok((id, status))
+}
+
+fn bind(claim: &Claim) -> Vec<String> {
+    let mut values = vec![
+        claim.id.to_string(),
+        claim.status.as_str().to_owned(),
+        claim.created_at.clone(),
+        claim.updated_at.clone(),
+    ];
+    values.extend(claim.fields.values().iter().map(|v| (*v).to_owned()));
+    values
+}
+
+impl Store {
+    /// Saves what the clerk has typed so far, as a draft. Creates the draft on first save.
+    /// A claim already queued or sent is never changed this way.
+    pub fn save_draft(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
+        self.write(id, Status::Draft, fields.clone(), |_| Ok(None))
+    }
+
+    /// Validates the claim and, if it is complete, stores it normalised as `ready` (queued to
+    /// send). Submitting the same claim twice is harmless: the second call returns the first
+    /// result. On failure nothing is changed and every problem is returned.
+    pub fn submit(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
+        let normalised = validate::validate(fields).map_err(StoreError::Invalid)?;
+        let same = normalised.clone();
+        self.write(id, Status::Ready, normalised, move |existing| {
+            Ok(
+                (existing.status == Status::Ready && existing.fields == same)
+                    .then(|| existing.clone()),
+            )
+        })
+    }
+
+    /// One immediate transaction: refuse if the stored claim is no longer editable (unless
+    /// `unchanged` says the stored claim already is the wanted result), else upsert.
+    fn write(
+        &mut self,
+        id: ClaimId,
+        status: Status,
+        fields: ClaimFields,
+        unchanged: impl FnOnce(&Claim) -> Result<Option<Claim>>,
+    ) -> Result<Claim> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing = get_in(&tx, id)?;
+        if let Some(existing) = &existing {
+            if let Some(same) = unchanged(existing)? {
+                return Ok(same);
+            }
+            if !existing.status.is_editable() {
+                return Err(StoreError::NotEditable {
+                    id,
+                    status: existing.status,
+                });
+            }
+        }
+        let now = now_timestamp();
+        let claim = Claim {
+            id,
+            status,
+            created_at: existing
+                .map(|c| c.created_at)
+                .unwrap_or_else(|| now.clone()),
+            updated_at: now,
+            fields,
+        };
+        tx.execute(upsert_sql(), params_from_iter(bind(&claim)))?;
+        tx.commit()?;
+        Ok(claim)
+    }
+
+    /// Stores a claim from an import exactly as given, unless one with its id is already
+    /// stored, in which case the stored one is left untouched.
+    pub fn import(&mut self, claim: &Claim) -> Result<ImportOutcome> {
+        let changed = self
+            .conn
+            .execute(insert_new_sql(), params_from_iter(bind(claim)))?;
+        Ok(if changed == 1 {
+            ImportOutcome::Inserted
+        } else {
+            ImportOutcome::AlreadyPresent
+        })
+    }
+
+    /// Deletes a draft (the form's Reset). Returns whether one was deleted; a claim that is
+    /// not a draft is never deleted.
+    pub fn discard_draft(&mut self, id: ClaimId) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(existing) = get_in(&tx, id)? {
+            if existing.status != Status::Draft {
+                return Err(StoreError::NotEditable {
+                    id,
+                    status: existing.status,
+                });
+            }
+        }
+        let n = tx.execute(
+            "DELETE FROM claims WHERE id = ?1 AND status = 'draft'",
+            [id.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// The claim with this id, if stored.
+    pub fn get(&self, id: ClaimId) -> Result<Option<Claim>> {
+        get_in(&self.conn, id)
+    }
+
+    /// The most recently changed draft: what the form restores on start.
+    pub fn latest_draft(&self) -> Result<Option<Claim>> {
+        let sql = format!(
+            "{} WHERE status = 'draft' ORDER BY updated_at DESC LIMIT 1",
+            select_sql()
+        );
+        self.conn
+            .query_row(&sql, [], read_claim)
+            .optional()?
+            .transpose()
+    }
+
+    /// Every claim, newest first.
+    pub fn all(&self) -> Result<Vec<Claim>> {
+        let sql = format!("{} ORDER BY created_at DESC, id DESC", select_sql());
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], read_claim)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// The queue view: one line per claim, newest first.
+    pub fn list(&self) -> Result<Vec<ClaimSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, status, created_at, updated_at, contact_name, email, product_name
+             FROM claims ORDER BY created_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            let status: String = r.get(1)?;
+            let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
+            let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
+            Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
+                id,
+                status,
+                created_at,
+                updated_at,
+                contact_name,
+                email,
+                product_name,
+            }))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// How many claims are stored.
+    pub fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
+    let sql = format!("{} WHERE id = ?1", select_sql());
+    conn.query_row(&sql, [id.to_string()], read_claim)
+        .optional()?
+        .transpose()
+}

@@ -1,0 +1,137 @@
+//! The local store: one SQLite file (WAL, `synchronous=FULL`, foreign keys on) holding every
+//! claim, draft or not. Each call is one transaction; once it returns `Ok`, the change is on
+//! disk and survives a crash or power cut.
+
+mod claims;
+mod schema;
+mod settings;
+
+use crate::claim::{ClaimId, Status};
+use crate::error::FieldError;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub use claims::ImportOutcome;
+pub use schema::{migrate_to, SCHEMA_VERSION};
+pub use settings::Defaults;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data folder could not be created or read.
+    #[error("cannot use the data folder {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// SQLite failed (disk full, file locked, corrupt, …).
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A migration failed.
+    #[error("could not update the database schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The file was written by a newer ClaimDesk; opening it would risk a silent downgrade.
+    #[error(
+        "this data was written by a newer ClaimDesk (database schema {found}; this version knows up to {known}). Install the newer ClaimDesk; nothing was changed."
+    )]
+    SchemaTooNew {
+        /// The file's schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// No claim has this id.
+    #[error("claim {0} was not found")]
+    NotFound(ClaimId),
+    /// The claim has left the clerk's hands (queued, sending or sent) and cannot be changed.
+    #[error("claim {id} is {status} and can no longer be changed")]
+    NotEditable {
+        /// The claim.
+        id: ClaimId,
+        /// Its status.
+        status: Status,
+    },
+    /// The claim breaks the rules; each problem names its field.
+    #[error("the claim is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// A stored row could not be read back (a status or id this build does not know).
+    #[error("a stored claim could not be read: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// The stable code the UI and scripts switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Io { .. } => "store.io",
+            StoreError::Database(e) if is_disk_full(e) => "store.disk_full",
+            StoreError::Database(_) => "store.database",
+            StoreError::Migration(_) => "store.migration",
+            StoreError::SchemaTooNew { .. } => "store.schema_too_new",
+            StoreError::NotFound(_) => "claim.not_found",
+            StoreError::NotEditable { .. } => "claim.not_editable",
+            StoreError::Invalid(_) => "validation",
+            StoreError::Corrupt(_) => "store.corrupt",
+        }
+    }
+}
+
+fn is_disk_full(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
+}
+
+/// Result of a store call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open ClaimDesk database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `claimdesk.sqlite3` in `dir`, creating `dir` too.
+    pub fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        Store::open(&dir.join(crate::paths::DATABASE_FILE))
+    }
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to
+    /// date. A file from a newer ClaimDesk is refused untouched.
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// SQLite's own consistency check: `"ok"` when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "integrity_check", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,18 @@
+/// ClaimDesk's own commands. The app manifest lists them, so the capability file
+/// (`capabilities/default.json`) can grant the webview exactly these and nothing more.
+const COMMANDS: &[&str] = &[
+    "startup",
+    "new_claim_id",
+    "save_draft",
+    "submit_claim",
+    "check_claim",
+    "discard_draft",
+    "list_claims",
+    "open_claim",
+];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri-build failed");
+}

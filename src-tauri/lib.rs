@@ -1,0 +1,47 @@
+//! The ClaimDesk desktop shell: opens the store, registers the commands, shows the window.
+//! Everything worth testing lives in `claimdesk_core`.
+
+mod commands;
+mod error;
+mod state;
+
+use claimdesk_core::paths;
+use std::path::PathBuf;
+
+/// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
+fn data_dir_arg() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        if text == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(dir) = text.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(dir));
+        }
+    }
+    None
+}
+
+/// Starts the app.
+pub fn run() {
+    let data_dir = paths::data_dir(data_dir_arg(), cfg!(debug_assertions));
+    let state = state::AppState::open(data_dir);
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::startup,
+            commands::new_claim_id,
+            commands::save_draft,
+            commands::submit_claim,
+            commands::check_claim,
+            commands::discard_draft,
+            commands::list_claims,
+            commands::open_claim,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("ClaimDesk could not start its window: {e}");
+        std::process::exit(1);
+    }
+}

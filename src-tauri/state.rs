@@ -1,0 +1,36 @@
+//! The shell's state: the open store (or why it could not be opened).
+
+use crate::error::UiError;
+use claimdesk_core::{Store, StoreError};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Shared by every command.
+pub struct AppState {
+    store: Result<Mutex<Store>, UiError>,
+    /// The data folder in use.
+    pub data_dir: PathBuf,
+}
+
+impl AppState {
+    /// Opens the store in `data_dir`; a failure is kept and reported by every command, so
+    /// the window still opens and tells the clerk what is wrong.
+    pub fn open(data_dir: PathBuf) -> Self {
+        let store = Store::open_dir(&data_dir)
+            .map(Mutex::new)
+            .map_err(UiError::from);
+        AppState { store, data_dir }
+    }
+
+    /// Runs `f` with the store locked.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, UiError> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back), so a poisoned lock is safe to keep using.
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard).map_err(UiError::from)
+    }
+}

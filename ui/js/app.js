@@ -1,0 +1,241 @@
+// The controller: startup, autosave, submit, reset, queue. Rules live in Rust; this file only
+// moves values between the form and the commands.
+
+import * as api from './api.js';
+import * as form from './form.js';
+import * as queue from './queue.js';
+import { loadMessages, translate, t, formatTime } from './i18n.js';
+
+const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
+
+let claimId = null; // the claim in the form
+let persisted = false; // whether a draft row exists for it
+let lastSaved = ''; // JSON of the fields last written
+let timer = null;
+let chain = Promise.resolve(); // saves run one after another, in order
+const touched = new Set(); // fields whose errors are shown while typing
+
+const $ = (id) => document.getElementById(id);
+
+function setSaveState(key, params = {}) {
+  const el = $('save-state');
+  el.textContent = t(`save.${key}`, params);
+  el.dataset.state = key;
+}
+
+function notice(text, kind = 'ok') {
+  const el = $('notice');
+  el.textContent = text;
+  el.dataset.kind = kind;
+  el.hidden = false;
+}
+
+function shortRef(id) {
+  return id.replace(/-/g, '').slice(-8).toUpperCase();
+}
+
+/** Writes the form to the store if it changed; never throws. */
+async function saveNow() {
+  clearTimeout(timer);
+  timer = null;
+  const fields = form.read();
+  const json = JSON.stringify(fields);
+  if (json === lastSaved || (!persisted && form.isBlank(fields))) return;
+  setSaveState('saving');
+  try {
+    const claim = await api.saveDraft(claimId, fields);
+    lastSaved = json;
+    persisted = true;
+    $('save-state').dataset.savedAt = claim.updated_at;
+    setSaveState('saved', { time: formatTime(claim.updated_at) });
+    refreshQueue();
+  } catch (e) {
+    setSaveState('failed', { message: api.asError(e).message });
+  }
+}
+
+function enqueueSave() {
+  chain = chain.then(saveNow);
+  return chain;
+}
+
+function scheduleSave() {
+  clearTimeout(timer);
+  timer = setTimeout(enqueueSave, AUTOSAVE_MS);
+}
+
+async function checkTouched() {
+  if (!touched.size) return;
+  try {
+    form.showErrors(await api.checkClaim(form.read()), touched);
+  } catch {
+    // Checking is a courtesy; submit checks again.
+  }
+}
+
+async function refreshQueue() {
+  try {
+    queue.render(await api.listClaims(), claimId, openDraft);
+  } catch (e) {
+    notice(api.asError(e).message, 'error');
+  }
+}
+
+/** Starts a new claim, keeping the clerk's usual choices from `keep`. */
+async function startNew(keep) {
+  claimId = await api.newClaimId();
+  persisted = false;
+  lastSaved = '';
+  touched.clear();
+  const fields = Object.fromEntries(form.REMEMBERED.map((n) => [n, keep[n] || '']));
+  form.write(fields);
+  form.showErrors([]);
+  $('claim-ref').textContent = '';
+  setSaveState('idle');
+  focusFirstEmpty();
+}
+
+function focusFirstEmpty() {
+  const first = form.focusable().find((el) => !el.value);
+  (first || form.input('email')).focus();
+}
+
+async function submit() {
+  await enqueueSave();
+  const fields = form.read();
+  try {
+    const claim = await api.submitClaim(claimId, fields);
+    notice(t('submit.done', { name: claim.contact_name, ref: shortRef(claim.id) }));
+    await startNew(claim);
+    refreshQueue();
+  } catch (err) {
+    const e = api.asError(err);
+    if (e.code === 'validation') {
+      form.FIELDS.forEach((n) => touched.add(n));
+      form.showErrors(e.errors);
+      form.focusFirstError(e.errors);
+      notice(t('submit.invalid', { count: e.errors.length }), 'error');
+    } else {
+      notice(t(`error.${e.code}`, {}, e.message), 'error');
+    }
+  }
+}
+
+async function openDraft(id) {
+  await enqueueSave();
+  try {
+    const claim = await api.openClaim(id);
+    if (!claim) return refreshQueue();
+    loadClaim(claim);
+    setSaveState('restored', { time: formatTime(claim.updated_at) });
+    refreshQueue();
+    focusFirstEmpty();
+  } catch (e) {
+    notice(api.asError(e).message, 'error');
+  }
+}
+
+function loadClaim(claim) {
+  claimId = claim.id;
+  persisted = true;
+  form.write(claim);
+  lastSaved = JSON.stringify(form.read());
+  touched.clear();
+  form.showErrors([]);
+  $('claim-ref').textContent = shortRef(claim.id);
+}
+
+function askReset() {
+  $('reset-dialog').showModal();
+  $('reset-cancel').focus();
+}
+
+async function confirmReset() {
+  $('reset-dialog').close();
+  clearTimeout(timer);
+  await chain;
+  const keep = form.read();
+  try {
+    if (persisted) await api.discardDraft(claimId);
+  } catch (e) {
+    notice(api.asError(e).message, 'error');
+    return;
+  }
+  $('notice').hidden = true;
+  await startNew(keep);
+  refreshQueue();
+}
+
+function onKeyDown(ev) {
+  if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+    ev.preventDefault();
+    submit();
+    return;
+  }
+  const el = ev.target;
+  if (ev.key !== 'Enter' || ev.shiftKey || el.tagName === 'TEXTAREA' || el.tagName === 'BUTTON') return;
+  const fields = form.focusable();
+  const i = fields.indexOf(el);
+  if (i < 0) return;
+  ev.preventDefault();
+  if (i === fields.length - 1) submit();
+  else fields[i + 1].focus();
+}
+
+function wire() {
+  const f = $('claim-form');
+  f.addEventListener('input', scheduleSave);
+  f.addEventListener('change', () => {
+    scheduleSave();
+    checkTouched();
+  });
+  f.addEventListener('focusout', (ev) => {
+    const name = ev.target.name;
+    if (name && ev.target.value) {
+      touched.add(name);
+      checkTouched();
+    }
+  });
+  f.addEventListener('keydown', onKeyDown);
+  f.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submit();
+  });
+  $('reset').addEventListener('click', askReset);
+  $('reset-cancel').addEventListener('click', () => $('reset-dialog').close());
+  $('reset-confirm').addEventListener('click', confirmReset);
+  // Leaving the window or hiding it flushes the pending save at once.
+  window.addEventListener('blur', enqueueSave);
+  document.addEventListener('visibilitychange', enqueueSave);
+  setInterval(refreshQueue, 60_000); // keeps the ages fresh
+}
+
+async function main() {
+  await loadMessages();
+  translate();
+  const data = await api.startup();
+  form.setup(data);
+  wire();
+  if (data.store_error) {
+    const banner = $('store-banner');
+    banner.textContent = t('store.unavailable', { message: data.store_error.message });
+    banner.hidden = false;
+  }
+  if (data.draft) {
+    loadClaim(data.draft);
+    setSaveState('restored', { time: formatTime(data.draft.updated_at) });
+  } else {
+    claimId = data.new_id;
+    form.write(data.defaults);
+    setSaveState('idle');
+  }
+  await refreshQueue();
+  focusFirstEmpty();
+  document.body.dataset.ready = '1';
+}
+
+main().catch((e) => {
+  const banner = $('store-banner');
+  banner.textContent = api.asError(e).message;
+  banner.hidden = false;
+});

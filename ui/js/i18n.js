@@ -1,0 +1,69 @@
+// The message catalogue: every UI string comes from i18n/<lang>.json (English first).
+
+let messages = {};
+export let lang = 'en';
+
+/** Loads the catalogue for the UI language, falling back to English. */
+export async function loadMessages() {
+  const wanted = (navigator.language || 'en').toLowerCase().split('-')[0];
+  const en = await fetchJson('en');
+  const local = wanted === 'en' ? null : await fetchJson(wanted).catch(() => null);
+  messages = { ...en, ...(local || {}) };
+  lang = local ? wanted : 'en';
+  document.documentElement.lang = lang;
+}
+
+async function fetchJson(code) {
+  const res = await fetch(`i18n/${code}.json`);
+  if (!res.ok) throw new Error(`no catalogue for ${code}`);
+  return res.json();
+}
+
+/** The message for `key` with `{name}` placeholders filled, or `fallback`, or the key. */
+export function t(key, params = {}, fallback) {
+  const text = messages[key] ?? fallback ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** Whether the catalogue has `key`. */
+export function has(key) {
+  return key in messages;
+}
+
+/** Fills every `data-i18n*` element below `root`. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  document.title = t('app.title');
+}
+
+/** A field error in the clerk's language: catalogue by code and field, else Rust's English. */
+export function errorText(err) {
+  const params = Object.fromEntries(err.params || []);
+  for (const key of [`error.${err.code}.${err.field}`, `error.${err.code}`]) {
+    if (has(key)) return t(key, params);
+  }
+  return err.message;
+}
+
+/** A time as the locale writes it. */
+export function formatTime(iso) {
+  return new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }).format(new Date(iso));
+}
+
+/** A date and time as the locale writes it. */
+export function formatDateTime(iso) {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** "5 minutes ago", in the locale. */
+export function formatAge(iso, now = Date.now()) {
+  const secs = Math.round((new Date(iso).getTime() - now) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  const abs = Math.abs(secs);
+  if (abs < 60) return rtf.format(secs, 'second');
+  if (abs < 3600) return rtf.format(Math.round(secs / 60), 'minute');
+  if (abs < 86400) return rtf.format(Math.round(secs / 3600), 'hour');
+  return rtf.format(Math.round(secs / 86400), 'day');
+}
