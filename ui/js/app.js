@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import * as form from './form.js';
 import * as queue from './queue.js';
-import { loadMessages, translate, t, formatTime } from './i18n.js';
+import { loadMessages, translate, t, tn, formatTime } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
 
@@ -67,7 +67,11 @@ function scheduleSave() {
 async function checkTouched() {
   if (!touched.size) return;
   try {
-    form.showErrors(await api.checkClaim(form.read()), touched);
+    const errors = await api.checkClaim(form.read());
+    form.showErrors(errors, touched);
+    // Once every problem the clerk was told about is fixed, the warning goes too.
+    const notice = $('notice');
+    if (notice.dataset.kind === 'error' && !errors.some((e) => touched.has(e.field))) notice.hidden = true;
   } catch {
     // Checking is a courtesy; submit checks again.
   }
@@ -114,7 +118,7 @@ async function submit() {
       form.FIELDS.forEach((n) => touched.add(n));
       form.showErrors(e.errors);
       form.focusFirstError(e.errors);
-      notice(t('submit.invalid', { count: e.errors.length }), 'error');
+      notice(tn('submit.invalid', e.errors.length), 'error');
     } else {
       notice(t(`error.${e.code}`, {}, e.message), 'error');
     }

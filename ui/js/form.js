@@ -2,10 +2,11 @@
 
 import { t, errorText } from './i18n.js';
 
+/** The fields in tab order (the order of the form). */
 export const FIELDS = [
-  'channel', 'marketplace', 'email', 'contact_name', 'order_id', 'purchase_date',
-  'product_name', 'sku', 'serial_number', 'country', 'address_line1', 'address_line2',
-  'city', 'region', 'postal_code', 'phone', 'issue', 'staff_note',
+  'channel', 'marketplace', 'order_id', 'purchase_date', 'email', 'contact_name', 'phone',
+  'product_name', 'sku', 'serial_number', 'address_line1', 'address_line2', 'country',
+  'region', 'city', 'postal_code', 'issue', 'staff_note',
 ];
 
 /** Fields kept for the next customer. */

@@ -25,6 +25,13 @@ export function t(key, params = {}, fallback) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+/** A message that depends on a number: `key.one`, `key.other`, … by the locale's plural rules. */
+export function tn(key, count, params = {}) {
+  const form = new Intl.PluralRules(lang).select(count);
+  const full = { count: new Intl.NumberFormat(lang).format(count), ...params };
+  return has(`${key}.${form}`) ? t(`${key}.${form}`, full) : t(`${key}.other`, full);
+}
+
 /** Whether the catalogue has `key`. */
 export function has(key) {
   return key in messages;

@@ -1,11 +1,11 @@
 // The queue view: every claim on this computer, newest first.
 
-import { t, formatAge, formatDateTime } from './i18n.js';
+import { t, tn, formatAge, formatDateTime } from './i18n.js';
 
 /** Renders `claims`; drafts get an "open" button that calls `onOpen(id)`. */
 export function render(claims, currentId, onOpen) {
   const list = document.getElementById('queue-list');
-  document.getElementById('queue-count').textContent = claims.length ? t('queue.count', { count: claims.length }) : '';
+  document.getElementById('queue-count').textContent = claims.length ? tn('queue.count', claims.length) : '';
   if (!claims.length) {
     const li = document.createElement('li');
     li.className = 'empty';

@@ -1,0 +1,410 @@
+//! End to end in the real window: the app under Xvfb, driven over WebDriver
+//! (tauri-driver + WebKitWebDriver). Run with `xvfb-run -a cargo test --test e2e`.
+
+use claimdesk_core::{Status, Store};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APP: &str = env!("CARGO_BIN_EXE_claimdesk");
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const SELECT_ALL: &str = "\u{E009}a\u{E000}";
+const CTRL_ENTER: &str = "\u{E009}\u{E007}\u{E000}";
+
+/// One test at a time: each drives its own app window on the shared display.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn tauri_driver_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// A running tauri-driver whose app instances keep their data in `data_dir`.
+struct Driver {
+    child: Child,
+    port: u16,
+    data_dir: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the end-to-end tests under xvfb-run (see README)"
+        );
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new(tauri_driver_path())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("CLAIMDESK_DATA_DIR", data_dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            port,
+            data_dir,
+        }
+    }
+
+    /// Starts the app and waits until its form is ready.
+    async fn open_app(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": APP }),
+        );
+        caps.insert("browserName".into(), "wry".into());
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let mut builder = ClientBuilder::rustls().expect("tls");
+        builder.capabilities(caps);
+        let client = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
+            .await
+            .expect("a WebDriver session within 30 s")
+            .expect("a WebDriver session");
+        wait_for(&client, "document.body.dataset.ready === '1'").await;
+        client
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would leave it running.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls a JavaScript condition until it holds (10 s at most).
+async fn wait_for(client: &Client, condition: &str) {
+    let script = format!("return !!({condition});");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if client.execute(&script, vec![]).await.ok() == Some(serde_json::Value::Bool(true)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {condition}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn js(client: &Client, expr: &str) -> serde_json::Value {
+    client
+        .execute(&format!("return {expr};"), vec![])
+        .await
+        .expect("script")
+}
+
+async fn value(client: &Client, field: &str) -> String {
+    js(
+        client,
+        &format!("document.getElementById('f-{field}').value"),
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Types into whatever has the keyboard focus, as a person would.
+async fn type_keys(client: &Client, keys: &str) {
+    client
+        .active_element()
+        .await
+        .expect("focused element")
+        .send_keys(keys)
+        .await
+        .expect("typing");
+}
+
+async fn focused_field(client: &Client) -> String {
+    js(
+        client,
+        "document.activeElement.name || document.activeElement.id",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    // Two animation frames, so the picture is not stale.
+    client
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await
+        .expect("frames");
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    std::fs::write(dir.join(name), png).expect("write screenshot");
+}
+
+/// Every app process started for `data_dir` (found by its environment).
+fn app_pids(data_dir: &Path) -> Vec<u32> {
+    let needle = format!("CLAIMDESK_DATA_DIR={}", data_dir.display());
+    let app = std::fs::canonicalize(APP).expect("app path");
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let exe = std::fs::read_link(entry.path().join("exe")).ok();
+        let env = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let has_env = env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes());
+        if has_env && exe.as_deref() == Some(app.as_path()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let c = driver.open_app().await;
+
+    // The form opens with the keyboard in its first field.
+    assert_eq!(focused_field(&c).await, "channel");
+    // Every field, in tab order, by keyboard alone; the postcode is wrong on purpose.
+    let entries: [(&str, &str); 18] = [
+        ("channel", "Amazon"),
+        ("marketplace", "amazon.de"),
+        ("order_id", "302-1234567-7654321"),
+        ("purchase_date", "14.03.2026"),
+        ("email", "jana.schmidt@example.de"),
+        ("contact_name", "Jana Schmidt"),
+        ("phone", "030 1234567"),
+        ("product_name", "PowerCore 10000"),
+        ("sku", "A1263"),
+        ("serial_number", "SN: fy529241"),
+        ("address_line1", "Friedrichstraße 12"),
+        ("address_line2", "Hinterhaus"),
+        ("country", "Deutschland"),
+        ("region", ""),
+        ("city", "Berlin"),
+        ("postal_code", "1O117"),
+        (
+            "issue",
+            "Does not charge any more.\u{E007}The LED blinks twice.",
+        ), // Enter in the text area is a new line
+        ("staff_note", "Customer kept the box <ok> & 'fine'"),
+    ];
+    for (field, text) in entries {
+        assert_eq!(focused_field(&c).await, field, "tab order");
+        if !text.is_empty() {
+            type_keys(&c, text).await;
+        }
+        if field != "staff_note" {
+            type_keys(&c, TAB).await;
+        }
+    }
+    assert_eq!(value(&c, "channel").await, "amazon");
+    assert_eq!(value(&c, "marketplace").await, "amazon.de");
+    assert_eq!(value(&c, "country").await, "DE");
+
+    // Enter on the last field submits; the bad postcode is refused beside its field.
+    type_keys(&c, ENTER).await;
+    wait_for(
+        &c,
+        "document.getElementById('notice').dataset.kind === 'error'",
+    )
+    .await;
+    assert!(!js(&c, "document.getElementById('err-postal_code').hidden")
+        .await
+        .as_bool()
+        .unwrap_or(true));
+    let msg = js(&c, "document.getElementById('err-postal_code').textContent").await;
+    assert!(
+        msg.as_str().unwrap_or_default().contains("Deutschland"),
+        "message beside the postcode: {msg}"
+    );
+    assert_eq!(focused_field(&c).await, "postal_code");
+    assert_eq!(
+        value(&c, "email").await,
+        "jana.schmidt@example.de",
+        "nothing typed is lost"
+    );
+    assert_eq!(
+        value(&c, "issue").await,
+        "Does not charge any more.\nThe LED blinks twice."
+    );
+
+    // Fix it and queue the claim with Ctrl+Enter.
+    type_keys(&c, SELECT_ALL).await;
+    type_keys(&c, "10117").await;
+    type_keys(&c, TAB).await;
+    wait_for(&c, "document.getElementById('err-postal_code').hidden").await;
+    wait_for(&c, "document.getElementById('notice').hidden").await;
+    assert_eq!(value(&c, "postal_code").await, "10117");
+    screenshot(&c, "filled-form.png").await;
+    type_keys(&c, CTRL_ENTER).await;
+
+    wait_for(
+        &c,
+        "document.querySelector('#queue-list li[data-status=ready]')",
+    )
+    .await;
+    let row = js(
+        &c,
+        "document.querySelector('#queue-list li[data-status=ready]').textContent",
+    )
+    .await;
+    let row = row.as_str().unwrap_or_default();
+    assert!(
+        row.contains("Jana Schmidt") && row.contains("PowerCore 10000"),
+        "{row}"
+    );
+    // Ready for the next customer: the usual channel and country stay, the rest is empty.
+    assert_eq!(value(&c, "email").await, "");
+    assert_eq!(value(&c, "channel").await, "amazon");
+    assert_eq!(value(&c, "country").await, "DE");
+    screenshot(&c, "queued.png").await;
+
+    // What the window showed is what the store holds, normalised.
+    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let all = store.all().expect("claims");
+    assert_eq!(all.len(), 1);
+    let claim = &all[0];
+    assert_eq!(claim.status, Status::Ready);
+    assert_eq!(claim.fields.serial_number, "FY529241");
+    assert_eq!(claim.fields.phone, "+49301234567");
+    assert_eq!(claim.fields.purchase_date, "2026-03-14");
+    assert_eq!(claim.fields.postal_code, "10117");
+    assert_eq!(claim.fields.country, "DE");
+    assert_eq!(
+        claim.fields.issue,
+        "Does not charge any more.\nThe LED blinks twice."
+    );
+    assert_eq!(
+        claim.fields.staff_note,
+        "Customer kept the box <ok> & 'fine'"
+    );
+    c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let c = driver.open_app().await;
+    type_keys(&c, TAB).await; // past the channel; the Amazon site is hidden until Amazon is chosen
+    assert_eq!(focused_field(&c).await, "order_id");
+    type_keys(&c, "AK-2026-0042").await;
+    c.find(Locator::Id("f-contact_name"))
+        .await
+        .expect("name")
+        .send_keys("Ōno Hiroshi – أحمد")
+        .await
+        .expect("type");
+    c.find(Locator::Id("f-issue"))
+        .await
+        .expect("issue")
+        .send_keys("Screen flickers\u{E007}when charging")
+        .await
+        .expect("type");
+    wait_for(
+        &c,
+        "document.getElementById('save-state').dataset.state === 'saved'",
+    )
+    .await;
+
+    let pids = app_pids(driver.data_dir());
+    assert_eq!(pids.len(), 1, "one app process for this test");
+    let status = Command::new("kill")
+        .args(["-KILL", &pids[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    drop(c);
+
+    let c = driver.open_app().await;
+    assert_eq!(value(&c, "order_id").await, "AK-2026-0042");
+    assert_eq!(value(&c, "contact_name").await, "Ōno Hiroshi – أحمد");
+    assert_eq!(value(&c, "issue").await, "Screen flickers\nwhen charging");
+    let state = js(&c, "document.getElementById('save-state').dataset.state").await;
+    assert_eq!(state, "restored");
+
+    // Reset asks first; Escape keeps everything.
+    c.find(Locator::Id("reset"))
+        .await
+        .expect("reset")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "document.getElementById('reset-dialog').open").await;
+    type_keys(&c, ESCAPE).await;
+    wait_for(&c, "!document.getElementById('reset-dialog').open").await;
+    assert_eq!(value(&c, "contact_name").await, "Ōno Hiroshi – أحمد");
+
+    // Confirmed, it clears the form and discards the draft.
+    c.find(Locator::Id("reset"))
+        .await
+        .expect("reset")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "document.getElementById('reset-dialog').open").await;
+    c.find(Locator::Id("reset-confirm"))
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "document.getElementById('f-contact_name').value === ''").await;
+    let store = Store::open_dir(driver.data_dir()).expect("store");
+    assert_eq!(store.count().expect("count"), 0);
+    c.close().await.expect("close");
+}
