@@ -376,15 +376,17 @@ fn unicode_rtl_and_long_text_pass_unchanged() {
 
 #[test]
 fn every_error_has_a_field_code_and_message() {
-    let mut f = ClaimFields::default();
-    f.channel = "amazon".into();
-    f.email = "nope".into();
-    f.country = "US".into();
-    f.postal_code = "x".into();
-    f.region = "nowhere".into();
-    f.phone = "1".into();
-    f.serial_number = "!!".into();
-    f.purchase_date = "soon".into();
+    let f = ClaimFields {
+        channel: "amazon".into(),
+        email: "nope".into(),
+        country: "US".into(),
+        postal_code: "x".into(),
+        region: "nowhere".into(),
+        phone: "1".into(),
+        serial_number: "!!".into(),
+        purchase_date: "soon".into(),
+        ..Default::default()
+    };
     for e in errors(&f) {
         assert!(
             !e.field.is_empty() && !e.code.is_empty() && e.message.len() > 10,

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every check CI runs: formatting, clippy, and all tests
+# (core, CLI, durability kills, and the real window under Xvfb over WebDriver).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test (under Xvfb)"
+# The window tests need a display; xvfb-run gives them a private one.
+timeout 1800 xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked
