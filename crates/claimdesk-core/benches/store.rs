@@ -57,8 +57,10 @@ fn report(name: &str, mut ours: Vec<Duration>, mut base: Vec<Duration>) {
 
 fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "synchronous", "FULL").expect("full");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("full");
     conn.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, status TEXT, created_at TEXT, updated_at TEXT, {}) STRICT;
          CREATE INDEX IF NOT EXISTS claims_by_created ON claims (created_at DESC, id DESC);",
@@ -71,7 +73,10 @@ fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
 fn raw_insert_sql() -> String {
     format!(
         "INSERT INTO claims VALUES ({})",
-        (1..=22).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+        (1..=22)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -119,7 +124,10 @@ fn main() {
     // Close both, so each file is checkpointed and both lists read the same kind of file.
     drop(store);
     drop(raw);
-    for path in [ours_path.as_path(), dir.path().join("raw.sqlite3").as_path()] {
+    for path in [
+        ours_path.as_path(),
+        dir.path().join("raw.sqlite3").as_path(),
+    ] {
         let mut conn = rusqlite::Connection::open(path).expect("open");
         let tx = conn.transaction().expect("tx");
         let n: i64 = tx
@@ -147,7 +155,15 @@ fn main() {
             .expect("prepare");
         let rows: Vec<[String; 7]> = stmt
             .query_map([], |r| {
-                Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?])
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ])
             })
             .expect("query")
             .collect::<Result<_, _>>()
