@@ -139,15 +139,20 @@ async fn js(client: &Client, expr: &str) -> serde_json::Value {
         .expect("script")
 }
 
+async fn js_string(client: &Client, expr: &str) -> String {
+    js(client, expr)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 async fn value(client: &Client, field: &str) -> String {
-    js(
+    js_string(
         client,
         &format!("document.getElementById('f-{field}').value"),
     )
     .await
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
 }
 
 /// Types into whatever has the keyboard focus, as a person would.
@@ -162,14 +167,11 @@ async fn type_keys(client: &Client, keys: &str) {
 }
 
 async fn focused_field(client: &Client) -> String {
-    js(
+    js_string(
         client,
         "document.activeElement.name || document.activeElement.id",
     )
     .await
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
 }
 
 async fn screenshot(client: &Client, name: &str) {

@@ -15,12 +15,6 @@ impl ClaimId {
     pub fn new() -> Self {
         Self(uuid::Uuid::now_v7())
     }
-
-    /// The short form shown to people: the last 8 hex digits, upper case.
-    pub fn short(&self) -> String {
-        let s = self.0.simple().to_string();
-        s[s.len() - 8..].to_uppercase()
-    }
 }
 
 impl Default for ClaimId {
@@ -287,49 +281,6 @@ impl ClaimFields {
             "staff_note" => &mut self.staff_note,
             _ => return None,
         })
-    }
-
-    /// Whether nothing has been typed beyond the clerk's remembered defaults.
-    pub fn is_blank(&self) -> bool {
-        let ClaimFields {
-            channel: _,
-            marketplace: _,
-            country: _,
-            email,
-            contact_name,
-            order_id,
-            product_name,
-            sku,
-            serial_number,
-            purchase_date,
-            address_line1,
-            address_line2,
-            region,
-            city,
-            postal_code,
-            phone,
-            issue,
-            staff_note,
-        } = self;
-        [
-            email,
-            contact_name,
-            order_id,
-            product_name,
-            sku,
-            serial_number,
-            purchase_date,
-            address_line1,
-            address_line2,
-            region,
-            city,
-            postal_code,
-            phone,
-            issue,
-            staff_note,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
     }
 }
 
