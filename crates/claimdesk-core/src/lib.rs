@@ -8,6 +8,7 @@ pub mod address;
 pub mod claim;
 pub mod error;
 pub mod paths;
+pub mod photos;
 pub mod records;
 pub mod store;
 pub mod validate;

@@ -1,0 +1,186 @@
+//! The photo pipeline: whatever the customer hands over (phone JPEG, screenshot PNG, WebP,
+//! PDF invoice) becomes something small, private and safe to send.
+//!
+//! Images: detect by content (never by name) → check size and pixel limits from the header
+//! → decode (JPEGs at a reduced DCT scale) → resize (SIMD Lanczos3) → apply the EXIF
+//! orientation → encode JPEG with **no** metadata at all → 256 px thumbnail.
+//! PDFs are kept as they are after checking they are complete PDFs.
+
+mod detect;
+mod encode;
+mod jpeg;
+mod pdf;
+mod raster;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use detect::Format;
+
+/// How big the outputs are.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Longest edge of the stored image, in pixels (never upscaled).
+    pub max_edge: u32,
+    /// JPEG quality, 1–100.
+    pub quality: u8,
+    /// Longest edge of the thumbnail.
+    pub thumb_edge: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_edge: 1600,
+            quality: 82,
+            thumb_edge: 256,
+        }
+    }
+}
+
+/// Largest file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+/// Most pixels accepted in a JPEG (decoded at reduced scale, so memory stays small).
+pub const MAX_JPEG_PIXELS: u64 = 100_000_000;
+/// Most pixels accepted in a PNG or WebP (decoded at full size).
+pub const MAX_RASTER_PIXELS: u64 = 40_000_000;
+/// Longest side accepted in any image.
+pub const MAX_SIDE: u32 = 30_000;
+
+/// A normalised attachment, ready to store.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// `image/jpeg` or `application/pdf`.
+    pub media_type: &'static str,
+    /// What was found in the input.
+    pub source: Format,
+    /// The bytes to store and send.
+    pub bytes: Vec<u8>,
+    /// Pixel size of `bytes` (0 for PDFs).
+    pub width: u32,
+    /// Pixel size of `bytes` (0 for PDFs).
+    pub height: u32,
+    /// A small JPEG for the form (`None` for PDFs).
+    pub thumbnail: Option<Vec<u8>>,
+    /// Page count, for PDFs.
+    pub pages: Option<u32>,
+    /// SHA-256 of `bytes`, lower-case hex.
+    pub sha256: String,
+}
+
+/// Why a file cannot be attached. Every message says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum PhotoError {
+    /// Zero bytes.
+    #[error(
+        "This file is empty (0 bytes). Copy it again from the phone or e-mail, then attach it."
+    )]
+    Empty,
+    /// Over [`MAX_FILE_BYTES`].
+    #[error("This file is {mb} MB; the limit is 50 MB. Take a new photo, or export the invoice again at a smaller size.")]
+    TooBig {
+        /// Size in whole MB.
+        mb: u64,
+    },
+    /// Too many pixels or absurd dimensions (a decompression bomb, or a panorama).
+    #[error("This picture is {width} × {height} pixels, more than ClaimDesk can safely open ({limit_mp} megapixels at most). Take a normal photo of the receipt instead.")]
+    TooManyPixels {
+        /// Width from the header.
+        width: u32,
+        /// Height from the header.
+        height: u32,
+        /// The limit for this format, in megapixels.
+        limit_mp: u64,
+    },
+    /// Cut off before its end (an interrupted copy or download).
+    #[error("This picture is incomplete (the file is cut off), so part of the receipt would be missing. Copy or download it again.")]
+    Truncated,
+    /// Damaged beyond decoding.
+    #[error("This picture is damaged and cannot be opened ({detail}). Take the photo again.")]
+    Corrupt {
+        /// What the decoder said.
+        detail: String,
+    },
+    /// HEIC/HEIF (iPhone) photos cannot be decoded on this build.
+    #[error("This is an iPhone HEIC photo, which ClaimDesk cannot open yet. On the iPhone, share it as JPEG (or set Settings › Camera › Formats › Most Compatible), or take a screenshot of it, then attach that.")]
+    Heic,
+    /// A PDF that is not complete or not really a PDF.
+    #[error("This PDF is damaged or incomplete. Download or export the invoice again.")]
+    BadPdf,
+    /// Not a format ClaimDesk takes (whatever its name says).
+    #[error(
+        "This is not a photo or PDF ClaimDesk can use ({found}). Attach a JPEG, PNG, WebP or PDF."
+    )]
+    Unsupported {
+        /// What the content looks like.
+        found: String,
+    },
+}
+
+impl PhotoError {
+    /// The stable code the UI switches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PhotoError::Empty => "photo.empty",
+            PhotoError::TooBig { .. } => "photo.too_big",
+            PhotoError::TooManyPixels { .. } => "photo.too_many_pixels",
+            PhotoError::Truncated => "photo.truncated",
+            PhotoError::Corrupt { .. } => "photo.corrupt",
+            PhotoError::Heic => "photo.heic",
+            PhotoError::BadPdf => "photo.bad_pdf",
+            PhotoError::Unsupported { .. } => "photo.unsupported",
+        }
+    }
+}
+
+/// Normalises one attachment.
+pub fn process(input: &[u8], options: &Options) -> Result<Processed, PhotoError> {
+    if input.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    if input.len() as u64 > MAX_FILE_BYTES {
+        return Err(PhotoError::TooBig {
+            mb: (input.len() as u64).div_ceil(1024 * 1024),
+        });
+    }
+    let format = detect::format(input);
+    let options = Options {
+        max_edge: options.max_edge.max(1),
+        quality: options.quality.clamp(1, 100),
+        thumb_edge: options.thumb_edge.max(1),
+    };
+    match format {
+        Format::Jpeg => jpeg::process(input, &options),
+        Format::Png | Format::Webp => raster::process(input, format, &options),
+        Format::Pdf => pdf::process(input),
+        Format::Heic => Err(PhotoError::Heic),
+        Format::Other(found) => Err(PhotoError::Unsupported {
+            found: found.to_owned(),
+        }),
+    }
+}
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn check_pixels(width: u32, height: u32, limit: u64) -> Result<(), PhotoError> {
+    let too_many = width == 0
+        || height == 0
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || u64::from(width) * u64::from(height) > limit;
+    if too_many {
+        return Err(PhotoError::TooManyPixels {
+            width,
+            height,
+            limit_mp: limit / 1_000_000,
+        });
+    }
+    Ok(())
+}
