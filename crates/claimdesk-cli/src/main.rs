@@ -4,6 +4,7 @@
 //! were imported); 2 the command could not run (unreadable file, store error, bad id).
 
 mod import;
+mod photo;
 
 use claimdesk_core::records::{self, Format};
 use claimdesk_core::{paths, ClaimId, Store, StoreError};
@@ -40,6 +41,23 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Normalise one photo or PDF exactly as the app does (for batch use and benchmarks).
+    Photo {
+        /// The input file (JPEG, PNG, WebP or PDF; detected by content).
+        input: PathBuf,
+        /// Where to write the result.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Longest edge in pixels.
+        #[arg(long, default_value_t = 1600)]
+        max_edge: u32,
+        /// JPEG quality, 1–100.
+        #[arg(long, default_value_t = 82, value_parser = clap::value_parser!(u8).range(1..=100))]
+        quality: u8,
+        /// Also write the 256 px thumbnail here.
+        #[arg(long, value_name = "FILE")]
+        thumb: Option<PathBuf>,
     },
     /// Import claims from an export file (.json or .csv) as `ready`; ids already stored are
     /// left untouched, so importing a file twice changes nothing.
@@ -101,6 +119,14 @@ pub enum CliError {
     /// The file's extension says neither JSON nor CSV.
     #[error("{0}: cannot tell the format; name the file .json or .csv")]
     UnknownFormat(PathBuf),
+    /// The photo cannot be used.
+    #[error("{path}: {source}")]
+    Photo {
+        /// The input.
+        path: PathBuf,
+        /// Why.
+        source: claimdesk_core::photos::PhotoError,
+    },
     /// Some rows were rejected (the rest were imported).
     #[error("{0} row(s) were not imported; fix them and import the file again")]
     RowsRejected(usize),
@@ -122,6 +148,22 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    // The photo pipeline needs no store.
+    if let Command::Photo {
+        input,
+        output,
+        max_edge,
+        quality,
+        thumb,
+    } = &cli.command
+    {
+        let options = claimdesk_core::photos::Options {
+            max_edge: *max_edge,
+            quality: *quality,
+            ..Default::default()
+        };
+        return photo::run(input, output, thumb.as_deref(), &options);
+    }
     let dir = paths::data_dir(cli.data_dir, false);
     let mut store = Store::open_dir(&dir)?;
     let stdout = std::io::stdout();
@@ -172,6 +214,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import { file, progress } => {
             import::run(&mut store, &file, progress, &mut out)?;
         }
+        Command::Photo { .. } => unreachable!("handled before the store is opened"),
     }
     Ok(())
 }

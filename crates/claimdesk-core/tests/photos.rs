@@ -425,3 +425,50 @@ fn pdf_invoices_are_kept_as_they_are_with_their_page_count() {
         PhotoError::BadPdf
     );
 }
+
+#[test]
+fn files_give_the_same_result_as_memory_and_missing_files_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (w, h) = (2400, 1800);
+    let big = with_segment(
+        &encode_jpeg(&card(w, h), w, h, jpeg_encoder::ColorType::Rgb, 90, false),
+        &exif_app1(6, true),
+    );
+    let small = encode_jpeg(
+        &card(300, 200),
+        300,
+        200,
+        jpeg_encoder::ColorType::Rgb,
+        30,
+        false,
+    );
+    for (name, bytes) in [
+        ("big.jpg", &big),
+        ("small.jpg", &small),
+        ("doc.pdf", &PDF.as_bytes().to_vec()),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let from_file = photos::process_file(&path, &Options::default()).expect("file");
+        let from_memory = photos::process(bytes, &Options::default()).expect("memory");
+        assert_eq!(from_file.bytes, from_memory.bytes, "{name}");
+        assert_eq!(from_file.sha256, from_memory.sha256, "{name}");
+    }
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &big[..big.len() * 6 / 10]).expect("write");
+    assert_eq!(
+        photos::process_file(&cut, &Options::default())
+            .expect_err("cut")
+            .code(),
+        "photo.truncated"
+    );
+    let err =
+        photos::process_file(&dir.path().join("gone.jpg"), &Options::default()).expect_err("gone");
+    assert_eq!(err.code(), "photo.unreadable");
+    std::fs::write(dir.path().join("empty.jpg"), b"").expect("write");
+    assert_eq!(
+        photos::process_file(&dir.path().join("empty.jpg"), &Options::default())
+            .expect_err("empty"),
+        PhotoError::Empty
+    );
+}

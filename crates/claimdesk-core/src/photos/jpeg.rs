@@ -8,8 +8,15 @@ use super::{check_pixels, encode, Options, PhotoError, Processed, MAX_JPEG_PIXEL
 use image::metadata::Orientation;
 use jpeg_decoder::{Decoder, PixelFormat};
 
-pub(super) fn process(input: &[u8], options: &Options) -> Result<Processed, PhotoError> {
-    let mut decoder = Decoder::new(input);
+/// Decodes from `reader`; `head` is the file's start (for metadata), `original` reads the
+/// whole file when it may be kept as it is.
+pub(super) fn process(
+    reader: impl std::io::Read,
+    head: &[u8],
+    original: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    options: &Options,
+) -> Result<Processed, PhotoError> {
+    let mut decoder = Decoder::new(std::io::BufReader::new(reader));
     decoder.read_info().map_err(decode_error)?;
     let info = decoder.info().ok_or_else(|| PhotoError::Corrupt {
         detail: "no image header".into(),
@@ -42,12 +49,16 @@ pub(super) fn process(input: &[u8], options: &Options) -> Result<Processed, Phot
     let mut out = encode::finish(rgb, w, h, orientation, options, Format::Jpeg)?;
 
     // Already small, upright and clean: keep the original if re-encoding would only grow it.
-    let untouched = long <= options.max_edge
-        && orientation == Orientation::NoTransforms
-        && !has_metadata(input);
-    if untouched && input.len() <= out.bytes.len() {
-        out.bytes = input.to_vec();
-        out.sha256 = super::sha256_hex(&out.bytes);
+    let untouched =
+        long <= options.max_edge && orientation == Orientation::NoTransforms && !has_metadata(head);
+    if untouched {
+        let input = original().map_err(|e| PhotoError::Unreadable {
+            detail: e.to_string(),
+        })?;
+        if input.len() <= out.bytes.len() {
+            out.sha256 = super::sha256_hex(&input);
+            out.bytes = input;
+        }
     }
     Ok(out)
 }

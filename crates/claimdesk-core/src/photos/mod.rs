@@ -108,6 +108,12 @@ pub enum PhotoError {
     /// A PDF that is not complete or not really a PDF.
     #[error("This PDF is damaged or incomplete. Download or export the invoice again.")]
     BadPdf,
+    /// The file could not be read.
+    #[error("This file could not be read ({detail}). Check that it is still there (and the USB stick still plugged in), then attach it again.")]
+    Unreadable {
+        /// What the OS said.
+        detail: String,
+    },
     /// Not a format ClaimDesk takes (whatever its name says).
     #[error(
         "This is not a photo or PDF ClaimDesk can use ({found}). Attach a JPEG, PNG, WebP or PDF."
@@ -130,29 +136,76 @@ impl PhotoError {
             PhotoError::Heic => "photo.heic",
             PhotoError::BadPdf => "photo.bad_pdf",
             PhotoError::Unsupported { .. } => "photo.unsupported",
+            PhotoError::Unreadable { .. } => "photo.unreadable",
         }
     }
 }
 
-/// Normalises one attachment.
+/// Normalises one attachment held in memory (a pasted image).
 pub fn process(input: &[u8], options: &Options) -> Result<Processed, PhotoError> {
-    if input.is_empty() {
+    check_size(input.len() as u64)?;
+    let options = sane(options);
+    match detect::format(input) {
+        Format::Jpeg => jpeg::process(input, input, || Ok(input.to_vec()), &options),
+        other => process_whole(input, other, &options),
+    }
+}
+
+/// Normalises one attachment from a file. JPEGs are decoded as they are read, so a 48 MP
+/// photo's file is never held in memory whole.
+pub fn process_file(path: &std::path::Path, options: &Options) -> Result<Processed, PhotoError> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| PhotoError::Unreadable {
+        detail: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    check_size(file.metadata().map_err(unreadable)?.len())?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut file)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    let options = sane(options);
+    match detect::format(&head) {
+        Format::Jpeg => {
+            let reader = std::io::Cursor::new(&head).chain(std::io::BufReader::new(file));
+            jpeg::process(reader, &head, || std::fs::read(path), &options)
+        }
+        format => {
+            let mut all = head;
+            file.read_to_end(&mut all).map_err(unreadable)?;
+            process_whole(&all, format, &options)
+        }
+    }
+}
+
+/// How much of a file is read first: enough for the format and a JPEG's metadata segments.
+const HEAD_BYTES: usize = 256 * 1024;
+
+fn check_size(len: u64) -> Result<(), PhotoError> {
+    if len == 0 {
         return Err(PhotoError::Empty);
     }
-    if input.len() as u64 > MAX_FILE_BYTES {
+    if len > MAX_FILE_BYTES {
         return Err(PhotoError::TooBig {
-            mb: (input.len() as u64).div_ceil(1024 * 1024),
+            mb: len.div_ceil(1024 * 1024),
         });
     }
-    let format = detect::format(input);
-    let options = Options {
+    Ok(())
+}
+
+fn sane(options: &Options) -> Options {
+    Options {
         max_edge: options.max_edge.max(1),
         quality: options.quality.clamp(1, 100),
         thumb_edge: options.thumb_edge.max(1),
-    };
+    }
+}
+
+fn process_whole(input: &[u8], format: Format, options: &Options) -> Result<Processed, PhotoError> {
     match format {
-        Format::Jpeg => jpeg::process(input, &options),
-        Format::Png | Format::Webp => raster::process(input, format, &options),
+        Format::Jpeg => jpeg::process(input, input, || Ok(input.to_vec()), options),
+        Format::Png | Format::Webp => raster::process(input, format, options),
         Format::Pdf => pdf::process(input),
         Format::Heic => Err(PhotoError::Heic),
         Format::Other(found) => Err(PhotoError::Unsupported {
