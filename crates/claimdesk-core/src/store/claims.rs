@@ -1,9 +1,11 @@
 //! Claims in the store: drafts saved as typed, claims queued (`ready`), imports.
 
+use super::MAX_CLAIM_BYTES;
 use super::{Result, Store, StoreError};
 use crate::claim::{now_timestamp, Claim, ClaimFields, ClaimId, ClaimSummary, Status};
+use crate::error::FieldError;
 use crate::validate;
-use rusqlite::{params_from_iter, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params_from_iter, OptionalExtension, Row, Transaction, TransactionBehavior};
 use std::sync::OnceLock;
 
 /// What importing one claim did.
@@ -103,7 +105,12 @@ impl Store {
     /// Saves what the clerk has typed so far, as a draft. Creates the draft on first save.
     /// A claim already queued or sent is never changed this way.
     pub fn save_draft(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
-        self.write(id, Status::Draft, fields.clone(), |_| Ok(None))
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let claim = upsert_draft_in(&tx, id, fields)?;
+        tx.commit()?;
+        Ok(claim)
     }
 
     /// Validates the claim and, if it is complete, stores it normalised as `ready` (queued to
@@ -111,50 +118,23 @@ impl Store {
     /// result. On failure nothing is changed and every problem is returned.
     pub fn submit(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
         let normalised = validate::validate(fields).map_err(StoreError::Invalid)?;
-        let same = normalised.clone();
-        self.write(id, Status::Ready, normalised, move |existing| {
-            Ok(
-                (existing.status == Status::Ready && existing.fields == same)
-                    .then(|| existing.clone()),
-            )
-        })
-    }
-
-    /// One immediate transaction: refuse if the stored claim is no longer editable (unless
-    /// `unchanged` says the stored claim already is the wanted result), else upsert.
-    fn write(
-        &mut self,
-        id: ClaimId,
-        status: Status,
-        fields: ClaimFields,
-        unchanged: impl FnOnce(&Claim) -> Result<Option<Claim>>,
-    ) -> Result<Claim> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing = get_in(&tx, id)?;
-        if let Some(existing) = &existing {
-            if let Some(same) = unchanged(existing)? {
-                return Ok(same);
-            }
-            if !existing.status.is_editable() {
-                return Err(StoreError::NotEditable {
-                    id,
-                    status: existing.status,
-                });
-            }
+        let total: i64 = tx.query_row(
+            "SELECT coalesce(sum(byte_size), 0) FROM attachments WHERE claim_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        if total.unsigned_abs() > MAX_CLAIM_BYTES {
+            return Err(StoreError::Invalid(vec![attachments_too_large(
+                total.unsigned_abs(),
+            )]));
         }
-        let now = now_timestamp();
-        let claim = Claim {
-            id,
-            status,
-            created_at: existing
-                .map(|c| c.created_at)
-                .unwrap_or_else(|| now.clone()),
-            updated_at: now,
-            fields,
-        };
-        tx.execute(upsert_sql(), params_from_iter(bind(&claim)))?;
+        let same = normalised.clone();
+        let claim = write_in(&tx, id, Status::Ready, normalised, move |existing| {
+            (existing.status == Status::Ready && existing.fields == same).then(|| existing.clone())
+        })?;
         tx.commit()?;
         Ok(claim)
     }
@@ -258,6 +238,66 @@ impl Store {
             .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))?;
         Ok(n.unsigned_abs())
     }
+}
+
+/// Saves `fields` as the draft `id` inside `tx` (creating it if needed), unless the claim
+/// has left the clerk's hands.
+pub(super) fn upsert_draft_in(
+    tx: &Transaction<'_>,
+    id: ClaimId,
+    fields: &ClaimFields,
+) -> Result<Claim> {
+    write_in(tx, id, Status::Draft, fields.clone(), |_| None)
+}
+
+/// Refuses if the stored claim is no longer editable (unless `unchanged` says it already is
+/// the wanted result, which is then returned without writing), else upserts.
+fn write_in(
+    tx: &Transaction<'_>,
+    id: ClaimId,
+    status: Status,
+    fields: ClaimFields,
+    unchanged: impl FnOnce(&Claim) -> Option<Claim>,
+) -> Result<Claim> {
+    let existing = get_in(tx, id)?;
+    if let Some(existing) = &existing {
+        if let Some(same) = unchanged(existing) {
+            return Ok(same);
+        }
+        if !existing.status.is_editable() {
+            return Err(StoreError::NotEditable {
+                id,
+                status: existing.status,
+            });
+        }
+    }
+    let now = now_timestamp();
+    let claim = Claim {
+        id,
+        status,
+        created_at: existing
+            .map(|c| c.created_at)
+            .unwrap_or_else(|| now.clone()),
+        updated_at: now,
+        fields,
+    };
+    tx.execute(upsert_sql(), params_from_iter(bind(&claim)))?;
+    Ok(claim)
+}
+
+fn attachments_too_large(total: u64) -> FieldError {
+    let mb = |b: u64| format!("{:.1}", b as f64 / (1024.0 * 1024.0));
+    FieldError::new(
+        "attachments",
+        "attachments.too_large",
+        format!(
+            "The attachments add up to {} MB; the claims service takes at most {} MB per claim. Remove a photo or attach a smaller scan of the invoice.",
+            mb(total),
+            mb(MAX_CLAIM_BYTES)
+        ),
+    )
+    .with("total_mb", mb(total))
+    .with("max_mb", mb(MAX_CLAIM_BYTES))
 }
 
 fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {

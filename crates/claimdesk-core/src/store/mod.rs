@@ -2,6 +2,7 @@
 //! claim, draft or not. Each call is one transaction; once it returns `Ok`, the change is on
 //! disk and survives a crash or power cut.
 
+mod attachments;
 mod claims;
 mod schema;
 mod settings;
@@ -11,6 +12,7 @@ use crate::error::FieldError;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
+pub use attachments::{AttachmentInfo, Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 pub use claims::ImportOutcome;
 pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use settings::Defaults;
@@ -56,6 +58,9 @@ pub enum StoreError {
     /// The claim breaks the rules; each problem names its field.
     #[error("the claim is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// The claim already has [`MAX_ATTACHMENTS`] attachments.
+    #[error("a claim can have at most {MAX_ATTACHMENTS} attachments; remove one first")]
+    TooManyAttachments,
     /// A stored row could not be read back (a status or id this build does not know).
     #[error("a stored claim could not be read: {0}")]
     Corrupt(String),
@@ -74,6 +79,7 @@ impl StoreError {
             StoreError::NotEditable { .. } => "claim.not_editable",
             StoreError::Invalid(_) => "validation",
             StoreError::Corrupt(_) => "store.corrupt",
+            StoreError::TooManyAttachments => "attachments.too_many",
         }
     }
 }

@@ -7,6 +7,7 @@ use rusqlite_migration::{Migrations, M};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_claims.sql")),
     M::up(include_str!("migrations/002_settings.sql")),
+    M::up(include_str!("migrations/003_attachments.sql")),
 ];
 
 /// The schema version this build writes.
