@@ -9,6 +9,12 @@ const COMMANDS: &[&str] = &[
     "discard_draft",
     "list_claims",
     "open_claim",
+    "attach_files",
+    "attach_dialog",
+    "attach_pasted",
+    "list_attachments",
+    "remove_attachment",
+    "set_attachment_kind",
 ];
 
 fn main() {

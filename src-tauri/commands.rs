@@ -4,7 +4,7 @@ use crate::error::UiError;
 use crate::state::AppState;
 use claimdesk_core::address::{self, Country};
 use claimdesk_core::claim::AMAZON_MARKETPLACES;
-use claimdesk_core::store::Defaults;
+use claimdesk_core::store::{self, Defaults};
 use claimdesk_core::{validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError};
 use serde::Serialize;
 use tauri::State;
@@ -25,6 +25,15 @@ pub struct Startup {
     store_error: Option<UiError>,
     /// Where the data lives.
     data_dir: String,
+    /// Attachment limits the form shows.
+    limits: Limits,
+}
+
+/// Attachment limits.
+#[derive(Serialize)]
+pub struct Limits {
+    max_attachments: usize,
+    max_claim_bytes: u64,
 }
 
 #[tauri::command]
@@ -43,6 +52,10 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
         defaults,
         store_error,
         data_dir: state.data_dir.display().to_string(),
+        limits: Limits {
+            max_attachments: store::MAX_ATTACHMENTS,
+            max_claim_bytes: store::MAX_CLAIM_BYTES,
+        },
     })
 }
 

@@ -1,6 +1,7 @@
 //! The ClaimDesk desktop shell: opens the store, registers the commands, shows the window.
 //! Everything worth testing lives in `claimdesk_core`.
 
+mod attach;
 mod commands;
 mod error;
 mod state;
@@ -38,6 +39,12 @@ pub fn run() {
             commands::discard_draft,
             commands::list_claims,
             commands::open_claim,
+            attach::attach_files,
+            attach::attach_dialog,
+            attach::attach_pasted,
+            attach::list_attachments,
+            attach::remove_attachment,
+            attach::set_attachment_kind,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -410,3 +410,127 @@ async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
     assert_eq!(store.count().expect("count"), 0);
     c.close().await.expect("close");
 }
+
+/// A photo of `w`×`h` pixels as a phone would save it (plain JPEG).
+fn photo_jpeg(w: u16, h: u16) -> Vec<u8> {
+    let px: Vec<u8> = (0..u32::from(w) * u32::from(h))
+        .flat_map(|i| [(i % 256) as u8, ((i / 256) % 256) as u8, 128])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+/// Pastes a file into the focused field, as Ctrl+V with a copied picture does.
+async fn paste_file(client: &Client, name: &str, media_type: &str, bytes: &[u8]) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    client
+        .execute(
+            "const [b64, name, type] = arguments;
+             const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+             const dt = new DataTransfer();
+             dt.items.add(new File([bin], name, { type }));
+             document.activeElement.dispatchEvent(
+               new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));",
+            vec![b64.into(), name.into(), media_type.into()],
+        )
+        .await
+        .expect("paste");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_a_restart() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let c = driver.open_app().await;
+    c.find(Locator::Id("f-contact_name"))
+        .await
+        .expect("name")
+        .send_keys("Marta Nowak")
+        .await
+        .expect("type");
+
+    paste_file(&c, "receipt.jpg", "image/jpeg", &photo_jpeg(3000, 2000)).await;
+    wait_for(&c, "document.querySelector('#att-list li.att img')").await;
+    let total = js_string(&c, "document.getElementById('att-total').textContent").await;
+    assert!(total.starts_with("1 of 10 files"), "{total}");
+
+    // A text file called .jpg is refused with a specific message; the receipt stays.
+    paste_file(
+        &c,
+        "notes.jpg",
+        "image/jpeg",
+        b"Dear customer, this is not a photo",
+    )
+    .await;
+    wait_for(&c, "!document.getElementById('att-errors').hidden").await;
+    let err = js_string(&c, "document.getElementById('att-errors').textContent").await;
+    assert!(
+        err.contains("text file") && err.contains("JPEG, PNG, WebP or PDF"),
+        "{err}"
+    );
+    assert_eq!(
+        js(&c, "document.querySelectorAll('#att-list li.att').length").await,
+        1
+    );
+    assert_eq!(
+        value(&c, "contact_name").await,
+        "Marta Nowak",
+        "the form keeps what was typed"
+    );
+
+    // The drop handler's command, with a file on disk.
+    let png = driver.data_dir().join("screenshot.png");
+    image_png(&png);
+    let id = js_string(
+        &c,
+        "document.getElementById('queue-list').querySelector('li.current')?.dataset.id ?? ''",
+    )
+    .await;
+    assert!(!id.is_empty(), "the draft is in the queue");
+    let outcome = c
+        .execute_async(
+            "const [id, path, done] = arguments;
+             window.__TAURI__.core.invoke('attach_files', { id, kind: 'product', paths: [path] }).then(done, (e) => done(e));",
+            vec![id.clone().into(), png.display().to_string().into()],
+        )
+        .await
+        .expect("attach_files");
+    assert!(outcome[0]["attachment"].is_object(), "{outcome}");
+    screenshot(&c, "attachments.png").await;
+    c.close().await.expect("close");
+
+    let c = driver.open_app().await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#att-list li.att').length === 2",
+    )
+    .await;
+    let kinds = js(
+        &c,
+        "[...document.querySelectorAll('#att-list li.att')].map((li) => li.dataset.kind)",
+    )
+    .await;
+    assert_eq!(kinds, serde_json::json!(["receipt", "product"]));
+
+    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let claim_id = id.parse().expect("id");
+    let stored = store.attachments(claim_id).expect("attachments");
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        (stored[0].width, stored[0].height),
+        (1600, 1067),
+        "resized to 1600 px"
+    );
+    c.close().await.expect("close");
+}
+
+/// Writes a small PNG screenshot to `path`.
+fn image_png(path: &Path) {
+    let img = image::RgbImage::from_fn(800, 500, |x, _| image::Rgb([x as u8, 200, 255]));
+    img.save_with_format(path, image::ImageFormat::Png)
+        .expect("png");
+}

@@ -10,9 +10,22 @@ export const checkClaim = (fields) => invoke('check_claim', { fields });
 export const discardDraft = (id) => invoke('discard_draft', { id });
 export const listClaims = () => invoke('list_claims');
 export const openClaim = (id) => invoke('open_claim', { id });
+export const attachDialog = (id, kind) => invoke('attach_dialog', { id, kind });
+export const attachFiles = (id, kind, paths) => invoke('attach_files', { id, kind, paths });
+export const attachPasted = (id, kind, bytes) => invoke('attach_pasted', { id, kind, data: toBase64(bytes) });
+export const listAttachments = (id) => invoke('list_attachments', { id });
+export const removeAttachment = (id, attachment) => invoke('remove_attachment', { id, attachment });
+export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 
 /** Any rejection as the one error shape, whatever threw it. */
 export function asError(e) {
   if (e && typeof e === 'object' && 'code' in e) return e;
   return { code: 'internal', message: String(e) };
+}
+
+/** Bytes as base64, in chunks (a spread of megabytes would overflow the call stack). */
+function toBase64(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }

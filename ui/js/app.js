@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import * as form from './form.js';
 import * as queue from './queue.js';
+import * as attachments from './attachments.js';
 import { loadMessages, translate, t, tn, formatTime } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
@@ -94,6 +95,7 @@ async function startNew(keep) {
   const fields = Object.fromEntries(form.REMEMBERED.map((n) => [n, keep[n] || '']));
   form.write(fields);
   form.showErrors([]);
+  attachments.clear();
   $('claim-ref').textContent = '';
   setSaveState('idle');
   focusFirstEmpty();
@@ -117,6 +119,7 @@ async function submit() {
     if (e.code === 'validation') {
       form.FIELDS.forEach((n) => touched.add(n));
       form.showErrors(e.errors);
+      attachments.showError(e.errors.find((x) => x.field === 'attachments'));
       form.focusFirstError(e.errors);
       notice(tn('submit.invalid', e.errors.length), 'error');
     } else {
@@ -146,6 +149,7 @@ function loadClaim(claim) {
   lastSaved = JSON.stringify(form.read());
   touched.clear();
   form.showErrors([]);
+  attachments.load(claim.id);
   $('claim-ref').textContent = shortRef(claim.id);
 }
 
@@ -219,6 +223,15 @@ async function main() {
   translate();
   const data = await api.startup();
   form.setup(data);
+  attachments.setup({
+    claimId: () => claimId,
+    limits: data.limits,
+    beforeAttach: enqueueSave,
+    afterChange: () => {
+      persisted = true; // attaching stores the draft if it was not yet
+      refreshQueue();
+    },
+  });
   wire();
   if (data.store_error) {
     const banner = $('store-banner');

@@ -40,6 +40,18 @@ fn store() -> (tempfile::TempDir, Store) {
 }
 
 #[test]
+fn attaching_to_an_unsaved_claim_creates_its_draft() {
+    let (_dir, mut s) = store();
+    let id = ClaimId::new();
+    s.add_attachment(id, Kind::Receipt, "", &receipt())
+        .expect("add");
+    assert_eq!(
+        s.get(id).expect("get").expect("draft").status,
+        Status::Draft
+    );
+}
+
+#[test]
 fn attaching_saves_the_claim_and_the_photo_together() {
     let (dir, mut s) = store();
     let id = ClaimId::new();
@@ -47,9 +59,10 @@ fn attaching_saves_the_claim_and_the_photo_together() {
         contact_name: "Ana".into(),
         ..Default::default()
     };
+    s.save_draft(id, &fields).expect("draft");
     let p = receipt();
     let info = s
-        .add_attachment(id, &fields, Kind::Receipt, "kassenbon.jpg", &p)
+        .add_attachment(id, Kind::Receipt, "kassenbon.jpg", &p)
         .expect("add");
     assert_eq!(info.byte_size, p.bytes.len() as u64);
     drop(s);
@@ -78,11 +91,10 @@ fn at_most_ten_attachments_per_claim() {
     let id = ClaimId::new();
     let p = fake(100);
     for _ in 0..MAX_ATTACHMENTS {
-        s.add_attachment(id, &ClaimFields::default(), Kind::Product, "", &p)
-            .expect("add");
+        s.add_attachment(id, Kind::Product, "", &p).expect("add");
     }
     let err = s
-        .add_attachment(id, &ClaimFields::default(), Kind::Product, "", &p)
+        .add_attachment(id, Kind::Product, "", &p)
         .expect_err("11th");
     assert_eq!(err.code(), "attachments.too_many");
     assert_eq!(s.attachments(id).expect("list").len(), MAX_ATTACHMENTS);
@@ -93,16 +105,10 @@ fn kind_can_change_and_attachments_can_be_removed() {
     let (_dir, mut s) = store();
     let id = ClaimId::new();
     let a = s
-        .add_attachment(
-            id,
-            &ClaimFields::default(),
-            Kind::Other,
-            "a.jpg",
-            &receipt(),
-        )
+        .add_attachment(id, Kind::Other, "a.jpg", &receipt())
         .expect("a");
     let b = s
-        .add_attachment(id, &ClaimFields::default(), Kind::Other, "b.pdf", &fake(10))
+        .add_attachment(id, Kind::Other, "b.pdf", &fake(10))
         .expect("b");
     assert!(s
         .set_attachment_kind(id, a.id, Kind::SerialLabel)
@@ -119,11 +125,11 @@ fn a_queued_claims_attachments_are_frozen() {
     let (_dir, mut s) = store();
     let id = ClaimId::new();
     let a = s
-        .add_attachment(id, &valid_fields(), Kind::Receipt, "r.jpg", &receipt())
+        .add_attachment(id, Kind::Receipt, "r.jpg", &receipt())
         .expect("add");
     s.submit(id, &valid_fields()).expect("queued");
     for err in [
-        s.add_attachment(id, &valid_fields(), Kind::Receipt, "", &receipt())
+        s.add_attachment(id, Kind::Receipt, "", &receipt())
             .expect_err("add"),
         s.remove_attachment(id, a.id)
             .map(|_| ())
@@ -141,7 +147,7 @@ fn a_queued_claims_attachments_are_frozen() {
 fn reset_removes_the_drafts_attachments_too() {
     let (_dir, mut s) = store();
     let id = ClaimId::new();
-    s.add_attachment(id, &ClaimFields::default(), Kind::Receipt, "", &receipt())
+    s.add_attachment(id, Kind::Receipt, "", &receipt())
         .expect("add");
     assert!(s.discard_draft(id).expect("discard"));
     assert!(s.attachments(id).expect("list").is_empty());
@@ -152,14 +158,8 @@ fn a_claim_over_the_upload_limit_is_flagged_when_queued() {
     let (_dir, mut s) = store();
     let id = ClaimId::new();
     for _ in 0..3 {
-        s.add_attachment(
-            id,
-            &valid_fields(),
-            Kind::Receipt,
-            "scan.pdf",
-            &fake(8 * 1024 * 1024),
-        )
-        .expect("add");
+        s.add_attachment(id, Kind::Receipt, "scan.pdf", &fake(8 * 1024 * 1024))
+            .expect("add");
     }
     let err = s.submit(id, &valid_fields()).expect_err("too large");
     let claimdesk_core::StoreError::Invalid(errors) = err else {

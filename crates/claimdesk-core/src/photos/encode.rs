@@ -44,8 +44,12 @@ fn fit(rgb: Vec<u8>, w: u32, h: u32, max_edge: u32) -> Result<(Vec<u8>, u32, u32
     if long <= max_edge {
         return Ok((rgb, w, h));
     }
-    let nw = ((u64::from(w) * u64::from(max_edge)) / u64::from(long)).max(1) as u32;
-    let nh = ((u64::from(h) * u64::from(max_edge)) / u64::from(long)).max(1) as u32;
+    // Rounded to the nearest pixel, as libvips does (3000×2000 → 1600×1067).
+    let scale = |side: u32| {
+        ((u64::from(side) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long)).max(1)
+            as u32
+    };
+    let (nw, nh) = (scale(w), scale(h));
     let src =
         Image::from_vec_u8(w, h, rgb, PixelType::U8x3).map_err(|e| internal(&e.to_string()))?;
     let mut dst = Image::new(nw, nh, PixelType::U8x3);

@@ -1,7 +1,7 @@
 //! Attachments: normalised photos and PDFs, stored with their claim.
 
 use super::{Result, Store, StoreError};
-use crate::claim::{now_timestamp, ClaimFields, ClaimId, Status};
+use crate::claim::{now_timestamp, ClaimId, Status};
 use crate::photos::Processed;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -105,12 +105,12 @@ impl rusqlite::types::FromSql for ClaimId {
 }
 
 impl Store {
-    /// Adds an attachment to the claim in the form, saving the form's fields as its draft in
-    /// the same transaction (so the claim exists whenever its photo does).
+    /// Adds an attachment to a claim the clerk may still change, creating an empty draft in
+    /// the same transaction if the claim is not stored yet (so the claim exists whenever its
+    /// photo does).
     pub fn add_attachment(
         &mut self,
         claim_id: ClaimId,
-        fields: &ClaimFields,
         kind: Kind,
         original_name: &str,
         processed: &Processed,
@@ -118,7 +118,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        super::claims::upsert_draft_in(&tx, claim_id, fields)?;
+        super::claims::ensure_editable_in(&tx, claim_id)?;
         let count: i64 = tx.query_row(
             "SELECT count(*) FROM attachments WHERE claim_id = ?1",
             [claim_id.to_string()],

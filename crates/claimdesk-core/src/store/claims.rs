@@ -250,6 +250,18 @@ pub(super) fn upsert_draft_in(
     write_in(tx, id, Status::Draft, fields.clone(), |_| None)
 }
 
+/// Makes sure the claim `id` is stored and still editable, creating an empty draft if needed.
+pub(super) fn ensure_editable_in(tx: &Transaction<'_>, id: ClaimId) -> Result<()> {
+    match get_in(tx, id)? {
+        Some(c) if !c.status.is_editable() => Err(StoreError::NotEditable {
+            id,
+            status: c.status,
+        }),
+        Some(_) => Ok(()),
+        None => upsert_draft_in(tx, id, &ClaimFields::default()).map(|_| ()),
+    }
+}
+
 /// Refuses if the stored claim is no longer editable (unless `unchanged` says it already is
 /// the wanted result, which is then returned without writing), else upserts.
 fn write_in(

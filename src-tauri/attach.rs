@@ -1,0 +1,215 @@
+//! Attachment commands: photos and PDFs from the file dialog, drag and drop, or the
+//! clipboard. The pipeline runs on a blocking thread, never on the UI thread.
+
+use crate::error::UiError;
+use crate::state::AppState;
+use base64::Engine;
+use claimdesk_core::photos::{self, Options, PhotoError, Processed};
+use claimdesk_core::store::{AttachmentInfo, Kind};
+use claimdesk_core::ClaimId;
+use serde::Serialize;
+use std::path::PathBuf;
+use tauri::{AppHandle, Manager, State};
+
+/// An attachment as the form shows it.
+#[derive(Serialize)]
+pub struct AttachmentView {
+    #[serde(flatten)]
+    info: AttachmentInfo,
+    /// `data:image/jpeg;base64,…` (the CSP allows `data:` images only).
+    thumbnail_url: Option<String>,
+}
+
+impl From<AttachmentInfo> for AttachmentView {
+    fn from(info: AttachmentInfo) -> Self {
+        let thumbnail_url = info.thumbnail.as_ref().map(|t| {
+            format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(t)
+            )
+        });
+        AttachmentView {
+            info,
+            thumbnail_url,
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Serialize)]
+pub struct AttachOutcome {
+    /// The file's name, for the message.
+    name: String,
+    /// The stored attachment, if it worked.
+    attachment: Option<AttachmentView>,
+    /// Why not, if it did not.
+    error: Option<UiError>,
+}
+
+impl From<PhotoError> for UiError {
+    fn from(e: PhotoError) -> Self {
+        UiError {
+            code: e.code(),
+            message: e.to_string(),
+            field: Some("attachments".into()),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// File types the dialog offers (the pipeline still checks the content).
+const EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "heic", "heif", "pdf", "JPG", "JPEG", "PNG", "PDF",
+];
+
+fn attach_one(
+    state: &AppState,
+    id: ClaimId,
+    kind: Kind,
+    name: String,
+    processed: Result<Processed, PhotoError>,
+) -> AttachOutcome {
+    let result = processed
+        .map_err(UiError::from)
+        .and_then(|p| state.with_store(|s| s.add_attachment(id, kind, &name, &p)));
+    match result {
+        Ok(info) => AttachOutcome {
+            name,
+            attachment: Some(info.into()),
+            error: None,
+        },
+        Err(e) => AttachOutcome {
+            name,
+            attachment: None,
+            error: Some(e),
+        },
+    }
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+async fn attach_paths(
+    app: AppHandle,
+    id: ClaimId,
+    kind: Kind,
+    paths: Vec<PathBuf>,
+) -> Vec<AttachOutcome> {
+    let job = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        paths
+            .iter()
+            .map(|path| {
+                let processed = photos::process_file(path, &Options::default());
+                attach_one(&state, id, kind, file_name(path), processed)
+            })
+            .collect()
+    });
+    job.await.unwrap_or_default()
+}
+
+/// Attaches files by path (drag and drop).
+#[tauri::command]
+pub async fn attach_files(
+    app: AppHandle,
+    id: ClaimId,
+    kind: Kind,
+    paths: Vec<PathBuf>,
+) -> Vec<AttachOutcome> {
+    attach_paths(app, id, kind, paths).await
+}
+
+/// Opens the file dialog and attaches what the clerk picks.
+#[tauri::command]
+pub async fn attach_dialog(
+    app: AppHandle,
+    id: ClaimId,
+    kind: Kind,
+) -> Result<Vec<AttachOutcome>, UiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // GTK dialogs must run on the main thread, where Tauri's GTK loop lives.
+    app.run_on_main_thread(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Attach receipts and photos")
+            .add_filter("Photos and PDF invoices", EXTENSIONS)
+            .pick_files();
+        let _ = tx.send(picked);
+    })
+    .map_err(|e| UiError {
+        code: "dialog.unavailable",
+        message: format!(
+            "The file dialog could not open ({e}). Drag the files onto the form instead."
+        ),
+        field: Some("attachments".into()),
+        errors: Vec::new(),
+    })?;
+    let paths = rx.await.ok().flatten().unwrap_or_default();
+    Ok(attach_paths(app, id, kind, paths).await)
+}
+
+/// Attaches an image pasted from the clipboard, sent as base64 (custom IPC headers do not
+/// reach the command on WebKitGTK, so the bytes travel with the other arguments).
+#[tauri::command]
+pub async fn attach_pasted(
+    app: AppHandle,
+    id: ClaimId,
+    kind: Kind,
+    data: String,
+) -> Result<AttachOutcome, UiError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.as_bytes())
+        .map_err(|e| UiError {
+            code: "paste.invalid",
+            message: format!(
+                "The pasted picture could not be read ({e}). Save it as a file and attach that."
+            ),
+            field: Some("attachments".into()),
+            errors: Vec::new(),
+        })?;
+    let job = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let processed = photos::process(&bytes, &Options::default());
+        attach_one(&state, id, kind, String::new(), processed)
+    });
+    Ok(job.await.unwrap_or_else(|e| AttachOutcome {
+        name: String::new(),
+        attachment: None,
+        error: Some(UiError {
+            code: "internal",
+            message: format!("Preparing the picture failed ({e}). Try again."),
+            field: Some("attachments".into()),
+            errors: Vec::new(),
+        }),
+    }))
+}
+
+/// The claim's attachments, with thumbnails.
+#[tauri::command]
+pub async fn list_attachments(
+    state: State<'_, AppState>,
+    id: ClaimId,
+) -> Result<Vec<AttachmentView>, UiError> {
+    state.with_store(|s| Ok(s.attachments(id)?.into_iter().map(Into::into).collect()))
+}
+
+#[tauri::command]
+pub async fn remove_attachment(
+    state: State<'_, AppState>,
+    id: ClaimId,
+    attachment: ClaimId,
+) -> Result<bool, UiError> {
+    state.with_store(|s| s.remove_attachment(id, attachment))
+}
+
+#[tauri::command]
+pub async fn set_attachment_kind(
+    state: State<'_, AppState>,
+    id: ClaimId,
+    attachment: ClaimId,
+    kind: Kind,
+) -> Result<bool, UiError> {
+    state.with_store(|s| s.set_attachment_kind(id, attachment, kind))
+}

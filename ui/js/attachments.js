@@ -1,0 +1,150 @@
+// The attachments area: add (dialog, drop, paste), list with thumbnails, change kind, remove.
+
+import * as api from './api.js';
+import { t, tn, errorText } from './i18n.js';
+
+const KINDS = ['receipt', 'product', 'serial_label', 'other'];
+const $ = (id) => document.getElementById(id);
+let ctx = null; // { claimId(), beforeAttach(), afterChange(), limits }
+let items = [];
+
+/** Wires the area; `context` tells which claim the form holds. */
+export function setup(context) {
+  ctx = context;
+  $('att-kind').replaceChildren(...KINDS.map((k) => new Option(t(`kind.${k}`), k)));
+  $('att-add').addEventListener('click', () => run(() => api.attachDialog(ctx.claimId(), kind())));
+  document.addEventListener('paste', onPaste);
+  const webview = window.__TAURI__?.webview?.getCurrentWebview?.();
+  webview?.onDragDropEvent((ev) => {
+    const p = ev.payload;
+    document.body.classList.toggle('dropping', p.type === 'enter' || p.type === 'over');
+    if (p.type === 'drop' && p.paths.length) run(() => api.attachFiles(ctx.claimId(), kind(), p.paths));
+  });
+}
+
+const kind = () => $('att-kind').value || 'receipt';
+
+/** Runs an attach call: saves the draft first, shows progress, then each file's outcome. */
+async function run(call) {
+  await ctx.beforeAttach();
+  $('att-busy').hidden = false;
+  try {
+    const result = await call();
+    const outcomes = Array.isArray(result) ? result : [result];
+    showOutcomes(outcomes);
+    if (outcomes.some((o) => o.attachment)) ctx.afterChange();
+  } catch (e) {
+    showOutcomes([{ name: '', error: api.asError(e) }]);
+  } finally {
+    $('att-busy').hidden = true;
+    await load(ctx.claimId());
+  }
+}
+
+async function onPaste(ev) {
+  const files = [...(ev.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
+  if (!files.length) return; // ordinary text paste
+  ev.preventDefault();
+  for (const f of files) {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    await run(() => api.attachPasted(ctx.claimId(), kind(), bytes));
+  }
+}
+
+function showOutcomes(outcomes) {
+  const failed = outcomes.filter((o) => o.error);
+  const list = $('att-errors');
+  list.replaceChildren(
+    ...failed.map((o) => {
+      const li = document.createElement('li');
+      const name = o.name || t('attachments.pasted');
+      li.textContent = `${name}: ${errorText(o.error)}`;
+      return li;
+    }),
+  );
+  list.hidden = !failed.length;
+}
+
+/** Shows a validation error about the attachments (e.g. over the size limit). */
+export function showError(err) {
+  showOutcomes(err ? [{ name: '', error: err }] : []);
+  if (err) $('att-errors').firstChild.textContent = errorText(err);
+}
+
+/** Loads and shows the claim's attachments. */
+export async function load(claimId) {
+  try {
+    items = await api.listAttachments(claimId);
+  } catch {
+    items = [];
+  }
+  render();
+}
+
+/** Empties the area (a new claim). */
+export function clear() {
+  items = [];
+  showOutcomes([]);
+  render();
+}
+
+function size(bytes) {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+function render() {
+  const total = items.reduce((n, a) => n + a.byte_size, 0);
+  const { max_attachments: maxCount, max_claim_bytes: maxBytes } = ctx.limits;
+  const summary = $('att-total');
+  summary.textContent = items.length
+    ? t('attachments.total', { count: items.length, max: maxCount, size: size(total), max_size: size(maxBytes) })
+    : '';
+  summary.classList.toggle('over', total > maxBytes);
+  if (total > maxBytes) summary.textContent += ` — ${t('attachments.over', { size: size(total), max_size: size(maxBytes) })}`;
+  $('att-add').disabled = items.length >= maxCount;
+  $('att-list').replaceChildren(...items.map(card));
+}
+
+function card(a) {
+  const li = document.createElement('li');
+  li.className = 'att';
+  li.dataset.id = a.id;
+  li.dataset.kind = a.kind;
+  let preview;
+  if (a.thumbnail_url) {
+    preview = document.createElement('img');
+    preview.src = a.thumbnail_url;
+    preview.alt = t(`kind.${a.kind}`);
+  } else {
+    preview = document.createElement('div');
+    preview.className = 'doc';
+    preview.textContent = 'PDF';
+  }
+  const name = document.createElement('span');
+  name.className = 'att-name';
+  name.textContent = a.original_name || t('attachments.pasted');
+  name.title = name.textContent;
+  const meta = document.createElement('span');
+  meta.className = 'att-meta';
+  meta.textContent = [size(a.byte_size), a.pages ? tn('attachments.pages', a.pages) : a.width ? `${a.width}×${a.height}` : '']
+    .filter(Boolean)
+    .join(' · ');
+  const select = document.createElement('select');
+  select.setAttribute('aria-label', t('attachments.kind'));
+  select.replaceChildren(...KINDS.map((k) => new Option(t(`kind.${k}`), k)));
+  select.value = a.kind;
+  select.addEventListener('change', () => api.setAttachmentKind(ctx.claimId(), a.id, select.value).catch(() => load(ctx.claimId())));
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'att-remove';
+  remove.textContent = '×';
+  remove.title = t('attachments.remove');
+  remove.setAttribute('aria-label', `${t('attachments.remove')} ${name.textContent}`);
+  remove.addEventListener('click', async () => {
+    await api.removeAttachment(ctx.claimId(), a.id).catch((e) => showOutcomes([{ name: name.textContent, error: api.asError(e) }]));
+    load(ctx.claimId());
+  });
+  li.append(preview, name, meta, select, remove);
+  return li;
+}
