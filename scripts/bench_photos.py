@@ -69,7 +69,8 @@ def screenshot_png(name, w, h):
         return out
     lines = "\n".join(f"Order 302-1234567-76543{i:02d}   PowerCore 10000   1 x 29.99 EUR" for i in range(40))
     sh(CONVERT, "-size", f"{w}x{h}", "xc:white", "-fill", "#1f5fbf", "-draw", f"rectangle 0,0 {w},90",
-       "-fill", "#222", "-font", "DejaVu-Sans", "-pointsize", "28", "-annotate", "+60+160", lines, out)
+       "-fill", "#222", "-font", "DejaVu-Sans", "-pointsize", "28", "-annotate", "+60+160", lines,
+       "-depth", "8", "PNG32:" + out)  # 8-bit RGBA, as screenshot tools save
     return out
 
 

@@ -45,6 +45,8 @@ pub(super) fn process(
         detail: "no image header".into(),
     })?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
+    // The decoder's own buffers (component planes, the reader) go before resizing starts.
+    drop(decoder);
     let rgb = to_rgb(pixels, info.pixel_format, (w * h) as usize)?;
     let mut out = encode::finish(rgb, w, h, orientation, options, Format::Jpeg)?;
 
