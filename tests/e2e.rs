@@ -93,10 +93,24 @@ impl Driver {
         let url = format!("http://127.0.0.1:{}", self.port);
         let mut builder = ClientBuilder::rustls().expect("tls");
         builder.capabilities(caps);
-        let client = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
-            .await
-            .expect("a WebDriver session within 30 s")
-            .expect("a WebDriver session");
+        // WebKitWebDriver takes one session at a time and may need a moment to notice that
+        // the previous app was killed: retry "session not created" for a while.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let attempt = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
+                .await
+                .expect("a WebDriver session within 30 s");
+            match attempt {
+                Ok(client) => break client,
+                Err(fantoccini::error::NewSessionError::SessionNotCreated(e))
+                    if Instant::now() < deadline =>
+                {
+                    eprintln!("retrying new session: {e}");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("a WebDriver session: {e:?}"),
+            }
+        };
         wait_for(&client, "document.body.dataset.ready === '1'").await;
         client
     }
@@ -370,7 +384,8 @@ async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
         .status()
         .expect("kill");
     assert!(status.success());
-    drop(c);
+    // End the dead session so the driver takes a new one (it may answer with an error).
+    let _ = c.close().await;
 
     let c = driver.open_app().await;
     assert_eq!(value(&c, "order_id").await, "AK-2026-0042");
