@@ -94,7 +94,7 @@ impl Driver {
         let mut builder = ClientBuilder::rustls().expect("tls");
         builder.capabilities(caps);
         // WebKitWebDriver takes one session at a time and may need a moment to notice that
-        // the previous app was killed: retry "session not created" for a while.
+        // the previous app was killed ("maximum number of active sessions"): retry a while.
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
             let attempt = tokio::time::timeout(Duration::from_secs(30), builder.connect(&url))
@@ -102,10 +102,8 @@ impl Driver {
                 .expect("a WebDriver session within 30 s");
             match attempt {
                 Ok(client) => break client,
-                Err(fantoccini::error::NewSessionError::SessionNotCreated(e))
-                    if Instant::now() < deadline =>
-                {
-                    eprintln!("retrying new session: {e}");
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("retrying new session: {e:?}");
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 Err(e) => panic!("a WebDriver session: {e:?}"),
