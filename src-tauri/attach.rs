@@ -124,30 +124,20 @@ pub async fn attach_files(
 
 /// Opens the file dialog and attaches what the clerk picks.
 #[tauri::command]
-pub async fn attach_dialog(
-    app: AppHandle,
-    id: ClaimId,
-    kind: Kind,
-) -> Result<Vec<AttachOutcome>, UiError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    // GTK dialogs must run on the main thread, where Tauri's GTK loop lives.
-    app.run_on_main_thread(move || {
-        let picked = rfd::FileDialog::new()
-            .set_title("Attach receipts and photos")
-            .add_filter("Photos and PDF invoices", EXTENSIONS)
-            .pick_files();
-        let _ = tx.send(picked);
-    })
-    .map_err(|e| UiError {
-        code: "dialog.unavailable",
-        message: format!(
-            "The file dialog could not open ({e}). Drag the files onto the form instead."
-        ),
-        field: Some("attachments".into()),
-        errors: Vec::new(),
-    })?;
-    let paths = rx.await.ok().flatten().unwrap_or_default();
-    Ok(attach_paths(app, id, kind, paths).await)
+pub async fn attach_dialog(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<AttachOutcome> {
+    // rfd's GTK backend runs the dialog in GTK's own main context; awaiting it here keeps
+    // the window responsive (a blocking dialog on the main thread deadlocks Tauri's loop).
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("Attach receipts and photos")
+        .add_filter("Photos and PDF invoices", EXTENSIONS)
+        .pick_files()
+        .await;
+    let paths = picked
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.path().to_owned())
+        .collect();
+    attach_paths(app, id, kind, paths).await
 }
 
 /// Attaches an image pasted from the clipboard, sent as base64 (custom IPC headers do not
