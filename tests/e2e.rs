@@ -178,6 +178,28 @@ async fn type_keys(client: &Client, keys: &str) {
         .expect("typing");
 }
 
+/// Clicks the element with this id.
+async fn click(client: &Client, id: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+}
+
+/// Types into the element with this id (focusing it first, as a click would).
+async fn type_into(client: &Client, id: &str, keys: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(keys)
+        .await
+        .unwrap_or_else(|e| panic!("typing into #{id}: {e}"));
+}
+
 async fn focused_field(client: &Client) -> String {
     js_string(
         client,
@@ -357,18 +379,8 @@ async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
     type_keys(&c, TAB).await; // past the channel; the Amazon site is hidden until Amazon is chosen
     assert_eq!(focused_field(&c).await, "order_id");
     type_keys(&c, "AK-2026-0042").await;
-    c.find(Locator::Id("f-contact_name"))
-        .await
-        .expect("name")
-        .send_keys("Ōno Hiroshi – أحمد")
-        .await
-        .expect("type");
-    c.find(Locator::Id("f-issue"))
-        .await
-        .expect("issue")
-        .send_keys("Screen flickers\u{E007}when charging")
-        .await
-        .expect("type");
+    type_into(&c, "f-contact_name", "Ōno Hiroshi – أحمد").await;
+    type_into(&c, "f-issue", "Screen flickers\u{E007}when charging").await;
     wait_for(
         &c,
         "document.getElementById('save-state').dataset.state === 'saved'",
@@ -393,31 +405,16 @@ async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
     assert_eq!(state, "restored");
 
     // Reset asks first; Escape keeps everything.
-    c.find(Locator::Id("reset"))
-        .await
-        .expect("reset")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "reset").await;
     wait_for(&c, "document.getElementById('reset-dialog').open").await;
     type_keys(&c, ESCAPE).await;
     wait_for(&c, "!document.getElementById('reset-dialog').open").await;
     assert_eq!(value(&c, "contact_name").await, "Ōno Hiroshi – أحمد");
 
     // Confirmed, it clears the form and discards the draft.
-    c.find(Locator::Id("reset"))
-        .await
-        .expect("reset")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "reset").await;
     wait_for(&c, "document.getElementById('reset-dialog').open").await;
-    c.find(Locator::Id("reset-confirm"))
-        .await
-        .expect("confirm")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "reset-confirm").await;
     wait_for(&c, "document.getElementById('f-contact_name').value === ''").await;
     let store = Store::open_dir(driver.data_dir()).expect("store");
     assert_eq!(store.count().expect("count"), 0);
@@ -459,12 +456,7 @@ async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_
     let _serial = SERIAL.lock().await;
     let driver = Driver::start();
     let c = driver.open_app().await;
-    c.find(Locator::Id("f-contact_name"))
-        .await
-        .expect("name")
-        .send_keys("Marta Nowak")
-        .await
-        .expect("type");
+    type_into(&c, "f-contact_name", "Marta Nowak").await;
 
     paste_file(&c, "receipt.jpg", "image/jpeg", &photo_jpeg(3000, 2000)).await;
     wait_for(&c, "document.querySelector('#att-list li.att img')").await;
