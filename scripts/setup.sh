@@ -4,7 +4,7 @@
 # --test also Xvfb, WebKitWebDriver and tauri-driver for the end-to-end tests.
 set -euo pipefail
 
-packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev)
+packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(xvfb xauth webkit2gtk-driver)
 fi

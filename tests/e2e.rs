@@ -474,7 +474,7 @@ async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_
     wait_for(&c, "!document.getElementById('att-errors').hidden").await;
     let err = js_string(&c, "document.getElementById('att-errors').textContent").await;
     assert!(
-        err.contains("text file") && err.contains("JPEG, PNG, WebP or PDF"),
+        err.contains("text file") && err.contains("JPEG, PNG, WebP, HEIC or PDF"),
         "{err}"
     );
     assert_eq!(

@@ -44,7 +44,7 @@ enum Command {
     },
     /// Normalise one photo or PDF exactly as the app does (for batch use and benchmarks).
     Photo {
-        /// The input file (JPEG, PNG, WebP or PDF; detected by content).
+        /// The input file (JPEG, PNG, WebP, HEIC or PDF; detected by content).
         input: PathBuf,
         /// Where to write the result.
         #[arg(short, long, value_name = "FILE")]

@@ -472,3 +472,26 @@ fn files_give_the_same_result_as_memory_and_missing_files_a_clear_error() {
         PhotoError::Empty
     );
 }
+
+const HEIC: &[u8] = include_bytes!("fixtures/card-300x200.heic");
+
+#[test]
+fn iphone_heic_photos_are_decoded_and_made_into_plain_jpegs() {
+    let out = photos::process(HEIC, &Options::default()).expect("heic");
+    assert_eq!(out.source, Format::Heic);
+    assert_eq!(out.media_type, "image/jpeg");
+    assert_eq!((out.width, out.height), (300, 200));
+    assert_no_metadata(&out.bytes);
+    let img = decode(&out.bytes);
+    assert!(is_red(img.get_pixel(10, 10)));
+    assert!(!is_red(img.get_pixel(290, 190)));
+    let err = photos::process(&HEIC[..HEIC.len() / 2], &Options::default()).expect_err("cut");
+    assert!(
+        matches!(err, PhotoError::Truncated | PhotoError::Heic),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("again") || err.to_string().contains("JPEG"),
+        "{err}"
+    );
+}

@@ -4,10 +4,12 @@
 //! Images: detect by content (never by name) → check size and pixel limits from the header
 //! → decode (JPEGs at a reduced DCT scale) → resize (SIMD Lanczos3) → apply the EXIF
 //! orientation → encode JPEG with **no** metadata at all → 256 px thumbnail.
+//! HEIC/HEIF photos are decoded by libheif (at full size, so they have their own pixel limit).
 //! PDFs are kept as they are after checking they are complete PDFs.
 
 mod detect;
 mod encode;
+mod heic;
 mod jpeg;
 mod pdf;
 mod raster;
@@ -102,8 +104,8 @@ pub enum PhotoError {
         /// What the decoder said.
         detail: String,
     },
-    /// HEIC/HEIF (iPhone) photos cannot be decoded on this build.
-    #[error("This is an iPhone HEIC photo, which ClaimDesk cannot open yet. On the iPhone, share it as JPEG (or set Settings › Camera › Formats › Most Compatible), or take a screenshot of it, then attach that.")]
+    /// A HEIC/HEIF file that libheif cannot decode (an unusual codec or a damaged file).
+    #[error("This iPhone HEIC photo cannot be opened. On the iPhone, share it as JPEG (or set Settings › Camera › Formats › Most Compatible), or take a screenshot of it, then attach that.")]
     Heic,
     /// A PDF that is not complete or not really a PDF.
     #[error("This PDF is damaged or incomplete. Download or export the invoice again.")]
@@ -116,7 +118,7 @@ pub enum PhotoError {
     },
     /// Not a format ClaimDesk takes (whatever its name says).
     #[error(
-        "This is not a photo or PDF ClaimDesk can use ({found}). Attach a JPEG, PNG, WebP or PDF."
+        "This is not a photo or PDF ClaimDesk can use ({found}). Attach a JPEG, PNG, WebP, HEIC or PDF."
     )]
     Unsupported {
         /// What the content looks like.
@@ -207,7 +209,7 @@ fn process_whole(input: &[u8], format: Format, options: &Options) -> Result<Proc
         Format::Jpeg => jpeg::process(input, input, || Ok(input.to_vec()), options),
         Format::Png | Format::Webp => raster::process(input, format, options),
         Format::Pdf => pdf::process(input),
-        Format::Heic => Err(PhotoError::Heic),
+        Format::Heic => heic::process(input, options),
         Format::Other(found) => Err(PhotoError::Unsupported {
             found: found.to_owned(),
         }),
