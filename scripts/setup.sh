@@ -4,9 +4,22 @@
 # --test also Xvfb, WebKitWebDriver and tauri-driver for the end-to-end tests.
 set -euo pipefail
 
+# Usage: setup.sh [--test] [--list]   (--list prints the Debian packages and installs nothing)
+test=""; list=""
+for arg in "$@"; do
+  case "$arg" in
+    --test) test=1 ;;
+    --list) list=1 ;;
+  esac
+done
+
 packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev)
-if [ "${1:-}" = "--test" ]; then
+if [ -n "$test" ]; then
   packages+=(xvfb xauth webkit2gtk-driver)
+fi
+if [ -n "$list" ]; then
+  echo "${packages[*]}"
+  exit 0
 fi
 
 missing=()
@@ -27,7 +40,7 @@ if ! command -v cargo >/dev/null; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
 fi
 
-if [ "${1:-}" = "--test" ] && ! command -v tauri-driver >/dev/null; then
+if [ -n "$test" ] && ! command -v tauri-driver >/dev/null; then
   echo "Installing tauri-driver"
   cargo install tauri-driver --version '^2' --locked
 fi
