@@ -48,12 +48,7 @@ pub struct AttachOutcome {
 
 impl From<PhotoError> for UiError {
     fn from(e: PhotoError) -> Self {
-        UiError {
-            code: e.code(),
-            message: e.to_string(),
-            field: Some("attachments".into()),
-            errors: Vec::new(),
-        }
+        UiError::about_attachments(e.code(), e.to_string())
     }
 }
 
@@ -151,14 +146,7 @@ pub async fn attach_pasted(
 ) -> Result<AttachOutcome, UiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.as_bytes())
-        .map_err(|e| UiError {
-            code: "paste.invalid",
-            message: format!(
-                "The pasted picture could not be read ({e}). Save it as a file and attach that."
-            ),
-            field: Some("attachments".into()),
-            errors: Vec::new(),
-        })?;
+        .map_err(|e| UiError::about_attachments("paste.invalid", format!("The pasted picture could not be read ({e}). Save it as a file and attach that.")))?;
     let job = tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let processed = photos::process(&bytes, &Options::default());
@@ -167,12 +155,10 @@ pub async fn attach_pasted(
     Ok(job.await.unwrap_or_else(|e| AttachOutcome {
         name: String::new(),
         attachment: None,
-        error: Some(UiError {
-            code: "internal",
-            message: format!("Preparing the picture failed ({e}). Try again."),
-            field: Some("attachments".into()),
-            errors: Vec::new(),
-        }),
+        error: Some(UiError::about_attachments(
+            "internal",
+            format!("Preparing the picture failed ({e}). Try again."),
+        )),
     }))
 }
 

@@ -20,6 +20,18 @@ pub struct UiError {
     pub errors: Vec<FieldError>,
 }
 
+impl UiError {
+    /// An error shown beside the attachments.
+    pub fn about_attachments(code: &'static str, message: String) -> Self {
+        UiError {
+            code,
+            message,
+            field: Some("attachments".into()),
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl From<StoreError> for UiError {
     fn from(e: StoreError) -> Self {
         let code = e.code();
