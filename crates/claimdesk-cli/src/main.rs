@@ -1,10 +1,14 @@
 //! `claimdesk-cli`: the back-office command line over ClaimDesk's local store.
 //!
 //! Exit codes: 0 success; 1 an import skipped rows that failed validation (the good rows
-//! were imported); 2 the command could not run (unreadable file, store error, bad id).
+//! were imported), or `sync` left claims that the service refused (fix them in the app);
+//! 2 the command could not run (unreadable file, store error, bad id); 3 `sync` could not
+//! finish now (offline, service busy, network login page) — it will work later; 4 `sync` is
+//! not set up or the service refused this device's token.
 
 mod import;
 mod photo;
+mod sync;
 
 use claimdesk_core::records::{self, Format};
 use claimdesk_core::{paths, ClaimId, Store, StoreError};
@@ -26,8 +30,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// One line per claim: id, status, created, customer, product.
+    /// One line per claim: id, status, case reference, created, customer, product.
     List,
+    /// Send queued claims to the claims service (the app's engine, headless).
+    Sync {
+        /// One pass, then exit: 0 when nothing is left to send, non-zero with the reason.
+        #[arg(long)]
+        once: bool,
+        /// The service's address (default: the app's Settings, else $CLAIMDESK_SERVER_URL).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// This device's token (with --server; default: $CLAIMDESK_DEVICE_TOKEN).
+        #[arg(long, value_name = "TOKEN", requires = "server")]
+        token: Option<String>,
+    },
     /// Every field of one claim, as JSON.
     Show {
         /// The claim id (a UUID).
@@ -130,19 +146,26 @@ pub enum CliError {
     /// Some rows were rejected (the rest were imported).
     #[error("{0} row(s) were not imported; fix them and import the file again")]
     RowsRejected(usize),
+    /// The service refused some claims (the rest were sent).
+    #[error("{0} claim(s) were refused by the claims service and need attention; open them in ClaimDesk, fix them and queue them again")]
+    NeedsAttention(u64),
+    /// Sending stopped before the queue was empty.
+    #[error("{} ({})", .0.problem().message, .0)]
+    SyncStopped(claimdesk_core::sync::SyncError),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError::RowsRejected(n)) => {
-            eprintln!("claimdesk-cli: {}", CliError::RowsRejected(n));
-            ExitCode::from(1)
-        }
         Err(e) => {
             eprintln!("claimdesk-cli: {e}");
-            ExitCode::from(2)
+            ExitCode::from(match &e {
+                CliError::RowsRejected(_) | CliError::NeedsAttention(_) => 1,
+                CliError::SyncStopped(s) if s.needs_settings() => 4,
+                CliError::SyncStopped(_) => 3,
+                _ => 2,
+            })
         }
     }
 }
@@ -173,9 +196,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             for c in store.list()? {
                 writeln!(
                     out,
-                    "{}  {:<15}  {}  {}  {}",
+                    "{}  {:<15}  {:<12}  {}  {}  {}",
                     c.id,
                     c.status.as_str(),
+                    c.case_reference.as_deref().unwrap_or("-"),
                     c.created_at,
                     one_line(&c.contact_name),
                     one_line(&c.product_name)
@@ -213,6 +237,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import { file, progress } => {
             import::run(&mut store, &file, progress, &mut out)?;
+        }
+        Command::Sync {
+            once,
+            server,
+            token,
+        } => {
+            let engine = sync::engine(store, server, token, !once);
+            if !once {
+                return sync::forever(engine);
+            }
+            match sync::once(engine, &mut out)? {
+                sync::Finished::AllSent => {}
+                sync::Finished::NeedsAttention(n) => return Err(CliError::NeedsAttention(n)),
+                sync::Finished::Stopped(e) => return Err(CliError::SyncStopped(e)),
+            }
         }
         Command::Photo { .. } => unreachable!("handled before the store is opened"),
     }

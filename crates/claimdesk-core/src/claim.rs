@@ -317,6 +317,14 @@ pub struct ClaimSummary {
     pub email: String,
     /// Product name.
     pub product_name: String,
+    /// When it was queued to send.
+    pub queued_at: Option<String>,
+    /// The claims service's reference, once sent.
+    pub case_reference: Option<String>,
+    /// When the claims service received it.
+    pub sent_at: Option<String>,
+    /// Why the last send did not succeed (for `needs_attention`, the service's reasons).
+    pub problem: Option<crate::wire::ErrorBody>,
 }
 
 /// The current time as stored: RFC 3339, UTC, milliseconds.

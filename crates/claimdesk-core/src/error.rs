@@ -1,12 +1,12 @@
 //! The one error shape the UI sees: `{code, message, field?}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A problem with one field of a claim, in words a counter clerk can act on.
 ///
 /// `code` is a stable identifier the UI switches on (and looks up in its message
 /// catalogue); `message` is the English text; `params` fill the catalogue's placeholders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The claim field this is about, by its export name (e.g. `postal_code`).
     pub field: String,
@@ -15,7 +15,7 @@ pub struct FieldError {
     /// What is wrong and what to do, in English.
     pub message: String,
     /// Values for the message catalogue's placeholders (e.g. `example`, `country`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
 }
 

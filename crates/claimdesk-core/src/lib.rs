@@ -11,7 +11,9 @@ pub mod paths;
 pub mod photos;
 pub mod records;
 pub mod store;
+pub mod sync;
 pub mod validate;
+pub mod wire;
 
 pub use claim::{Channel, Claim, ClaimFields, ClaimId, ClaimSummary, Status};
 pub use error::FieldError;

@@ -38,7 +38,7 @@ impl Kind {
         }
     }
 
-    fn parse(s: &str) -> Kind {
+    pub(crate) fn parse(s: &str) -> Kind {
         match s {
             "receipt" => Kind::Receipt,
             "product" => Kind::Product,

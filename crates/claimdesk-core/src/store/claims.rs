@@ -135,6 +135,12 @@ impl Store {
         let claim = write_in(&tx, id, Status::Ready, normalised, move |existing| {
             (existing.status == Status::Ready && existing.fields == same).then(|| existing.clone())
         })?;
+        // A claim fixed after a refusal keeps its place in the queue.
+        tx.execute(
+            "UPDATE claims SET queued_at = coalesce(queued_at, ?2), sync_problem = NULL
+             WHERE id = ?1",
+            [id.to_string(), claim.updated_at.clone()],
+        )?;
         tx.commit()?;
         Ok(claim)
     }
@@ -145,6 +151,12 @@ impl Store {
         let changed = self
             .conn
             .execute(insert_new_sql(), params_from_iter(bind(claim)))?;
+        if changed == 1 && claim.status == Status::Ready {
+            self.conn.execute(
+                "UPDATE claims SET queued_at = updated_at WHERE id = ?1",
+                [claim.id.to_string()],
+            )?;
+        }
         Ok(if changed == 1 {
             ImportOutcome::Inserted
         } else {
@@ -206,7 +218,8 @@ impl Store {
     /// The queue view: one line per claim, newest first.
     pub fn list(&self) -> Result<Vec<ClaimSummary>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, status, created_at, updated_at, contact_name, email, product_name
+            "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
+                 queued_at, case_reference, sent_at, sync_problem
              FROM claims ORDER BY created_at DESC, id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -214,6 +227,8 @@ impl Store {
             let status: String = r.get(1)?;
             let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
             let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
+            let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
+            let problem: Option<String> = r.get(10)?;
             Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
                 id,
                 status,
@@ -222,6 +237,10 @@ impl Store {
                 contact_name,
                 email,
                 product_name,
+                queued_at,
+                case_reference,
+                sent_at,
+                problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
             }))
         })?;
         let mut out = Vec::new();
@@ -312,7 +331,7 @@ fn attachments_too_large(total: u64) -> FieldError {
     .with("max_mb", mb(MAX_CLAIM_BYTES))
 }
 
-fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
+pub(super) fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
     let sql = format!("{} WHERE id = ?1", select_sql());
     conn.query_row(&sql, [id.to_string()], read_claim)
         .optional()?

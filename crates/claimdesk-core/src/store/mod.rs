@@ -4,6 +4,7 @@
 
 mod attachments;
 mod claims;
+mod outbox;
 mod schema;
 mod settings;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use attachments::{AttachmentInfo, Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 pub use claims::ImportOutcome;
+pub use outbox::{OutboxSummary, Outgoing};
 pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use settings::Defaults;
 

@@ -1,0 +1,360 @@
+//! The HTTP API (`openapi.yaml`): preflight, claim intake, claim lookup.
+
+use crate::intake::{Accepted, Intake, IntakeError};
+use axum::extract::multipart::{Field, Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use claimdesk_core::store::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
+use claimdesk_core::wire::{sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER};
+use claimdesk_core::{validate, ClaimId, FieldError};
+use std::sync::Arc;
+
+/// The largest request body accepted: every attachment byte a claim may carry plus room for
+/// the claim JSON and multipart framing.
+pub const MAX_BODY_BYTES: u64 = MAX_CLAIM_BYTES + claimdesk_core::wire::BODY_OVERHEAD;
+
+/// Largest claim JSON part.
+const MAX_CLAIM_JSON: usize = 64 * 1024;
+
+/// An error answer: status plus the `{code, message, field?, errors}` body.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                field: None,
+                errors: Vec::new(),
+            },
+        }
+    }
+
+    fn invalid(errors: Vec<FieldError>) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: ErrorBody {
+                code: "validation".to_owned(),
+                message: format!("The claim is not complete: {message}"),
+                field: errors.first().map(|e| e.field.clone()),
+                errors,
+            },
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "request.malformed", message)
+    }
+
+    /// `404` with the error shape (also the router's fallback).
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such claim or address.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.store",
+            e.to_string(),
+        )
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Self::bad_request(format!("The upload could not be read: {}", e.body_text()))
+        }
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "claim.too_large",
+        format!(
+            "The upload is larger than the {MAX_BODY_BYTES} bytes this service accepts per claim. Remove an attachment and send again."
+        ),
+    )
+}
+
+/// `GET /v1/ping`: `204` and the advertised body limit, so a client can tell this service
+/// from a captive portal.
+pub async fn ping() -> impl IntoResponse {
+    (
+        StatusCode::NO_CONTENT,
+        [(MAX_BODY_HEADER, MAX_BODY_BYTES.to_string())],
+    )
+}
+
+/// The device behind the request's bearer token, or `401`.
+fn authenticate(intake: &Intake, headers: &HeaderMap) -> Result<String, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_token",
+            "This device's token is missing, wrong or revoked. Register the device again (claimdesk-server device add).",
+        )
+    };
+    if token.is_empty() {
+        return Err(unauthorized());
+    }
+    intake.device_for_token(token)?.ok_or_else(unauthorized)
+}
+
+/// `GET /v1/claims/{id}`: the stored claim's reference.
+pub async fn get_claim(
+    State(intake): State<Arc<Intake>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    authenticate(&intake, &headers)?;
+    let id: ClaimId = id.parse().map_err(|_| ApiError::not_found())?;
+    match intake.find(id)? {
+        Some((_, receipt)) => Ok(Json(receipt).into_response()),
+        None => Err(ApiError::not_found()),
+    }
+}
+
+/// `POST /v1/claims`: receive one claim (multipart: the `claim` JSON part first, then one
+/// part per attachment named by its SHA-256, in the order the JSON lists them).
+pub async fn post_claim(
+    State(intake): State<Arc<Intake>>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&intake, &headers)?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(format!(
+            "Expected multipart/form-data with a “claim” part: {}",
+            e.body_text()
+        ))
+    })?;
+    let answer = receive(intake, device, &mut multipart).await;
+    // Read whatever the answer did not need (a replay, a refusal), so the connection stays
+    // usable for the device's next claim instead of being closed under it.
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+    answer
+}
+
+async fn receive(
+    intake: Arc<Intake>,
+    device: String,
+    multipart: &mut Multipart,
+) -> Result<Response, ApiError> {
+    let payload = read_claim_part(multipart).await?;
+    // A replay is answered from the store without reading the attachments again.
+    if let Some((hash, receipt)) = intake.find(payload.id)? {
+        return Ok(if hash == payload.content_hash() {
+            (StatusCode::OK, Json(receipt)).into_response()
+        } else {
+            conflict(payload.id).into_response()
+        });
+    }
+    check_claim(&payload)?;
+    let parts = read_attachment_parts(multipart, &payload).await?;
+    let stored = tokio::task::spawn_blocking(move || -> Result<Accepted, IntakeError> {
+        for (a, bytes) in payload.attachments.iter().zip(&parts) {
+            intake.write_blob(&a.sha256, bytes)?;
+        }
+        intake.accept(&device, &payload)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server.panic",
+            e.to_string(),
+        )
+    })??;
+    Ok(match stored {
+        Accepted::New(receipt) => {
+            let location = format!("/v1/claims/{}", receipt.id);
+            (
+                StatusCode::CREATED,
+                [(header::LOCATION, location)],
+                Json(receipt),
+            )
+                .into_response()
+        }
+        Accepted::Replay(receipt) => (StatusCode::OK, Json(receipt)).into_response(),
+        Accepted::Conflict(receipt) => conflict(receipt.id).into_response(),
+    })
+}
+
+fn conflict(id: ClaimId) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "claim.conflict",
+        format!(
+            "A different claim with the id {id} was already received. Nothing was changed; send the corrected claim as a new claim."
+        ),
+    )
+}
+
+async fn read_claim_part(multipart: &mut Multipart) -> Result<ClaimPayload, ApiError> {
+    let field = multipart
+        .next_field()
+        .await?
+        .ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
+    if field.name() != Some(CLAIM_PART) {
+        return Err(ApiError::bad_request(
+            "The first part of the upload must be the “claim” JSON.",
+        ));
+    }
+    let bytes = read_limited(field, MAX_CLAIM_JSON).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "claim.json",
+            format!("The “claim” part is not a claim: {e}"),
+        )
+    })
+}
+
+async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// The same rules as the app (one source of truth in claimdesk-core), plus the attachment
+/// limits.
+fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
+    let mut errors = validate::validate(&payload.fields)
+        .err()
+        .unwrap_or_default();
+    let attachment = |code: &str, message: String| FieldError::new("attachments", code, message);
+    if payload.attachments.len() > MAX_ATTACHMENTS {
+        errors.push(attachment(
+            "attachments.too_many",
+            format!("A claim can have at most {MAX_ATTACHMENTS} attachments."),
+        ));
+    }
+    let total: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
+    if total > MAX_CLAIM_BYTES {
+        errors.push(attachment(
+            "attachments.too_large",
+            format!(
+                "The attachments add up to {total} bytes; at most {MAX_CLAIM_BYTES} are accepted."
+            ),
+        ));
+    }
+    for a in &payload.attachments {
+        let hex = a.sha256.len() == 64
+            && a.sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !hex {
+            errors.push(attachment(
+                "attachments.hash",
+                format!("“{}” is not a lower-case hex SHA-256.", a.sha256),
+            ));
+        }
+        if !matches!(a.media_type.as_str(), "image/jpeg" | "application/pdf") {
+            errors.push(attachment(
+                "attachments.media_type",
+                format!(
+                    "Attachments must be image/jpeg or application/pdf, not “{}”.",
+                    a.media_type
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
+async fn read_attachment_parts(
+    multipart: &mut Multipart,
+    payload: &ClaimPayload,
+) -> Result<Vec<Vec<u8>>, ApiError> {
+    let mut parts = Vec::with_capacity(payload.attachments.len());
+    for expected in &payload.attachments {
+        let field = multipart.next_field().await?.ok_or_else(|| {
+            ApiError::invalid(vec![FieldError::new(
+                "attachments",
+                "attachments.missing",
+                format!(
+                    "The attachment {} listed in the claim was not sent.",
+                    expected.sha256
+                ),
+            )])
+        })?;
+        let limit = usize::try_from(expected.byte_size).unwrap_or(usize::MAX);
+        let bytes = read_limited(field, limit).await?;
+        if bytes.len() as u64 != expected.byte_size || sha256_hex(&bytes) != expected.sha256 {
+            return Err(ApiError::invalid(vec![FieldError::new(
+                "attachments",
+                "attachments.mismatch",
+                format!(
+                    "The attachment sent as {} does not match its size or SHA-256 (damaged on the way?). Send the claim again.",
+                    expected.sha256
+                ),
+            )]));
+        }
+        parts.push(bytes);
+    }
+    if multipart.next_field().await?.is_some() {
+        return Err(ApiError::bad_request(
+            "The upload has more parts than the claim lists.",
+        ));
+    }
+    Ok(parts)
+}

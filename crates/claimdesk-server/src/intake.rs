@@ -1,0 +1,308 @@
+//! The service's own store: devices, received claims, and attachment files by content hash.
+//!
+//! Attachment files are written and synced before the claim row is committed, so a received
+//! claim never points at a missing file (a crash in between leaves only an unreferenced
+//! file). The claim row is inserted with `ON CONFLICT DO NOTHING` on its id inside one
+//! immediate transaction: two uploads of the same claim, however concurrent, store one.
+
+use claimdesk_core::claim::now_timestamp;
+use claimdesk_core::wire::{case_reference, sha256_hex, ClaimPayload, Receipt};
+use claimdesk_core::ClaimId;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_intake.sql"))];
+
+/// The database file in the data folder.
+pub const DATABASE_FILE: &str = "claimdesk-server.sqlite3";
+
+/// Why the service's store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// A file or folder could not be used.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("could not update the database schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A device with this name is registered and not revoked.
+    #[error("a device named “{0}” is already registered; revoke it first or choose another name")]
+    DeviceExists(String),
+    /// The system's random source failed.
+    #[error("no randomness available: {0}")]
+    Random(String),
+}
+
+/// Result of a store call.
+pub type Result<T, E = IntakeError> = std::result::Result<T, E>;
+
+/// What storing a claim came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// First time: stored now.
+    New(Receipt),
+    /// Already stored with the same content: the original receipt.
+    Replay(Receipt),
+    /// Already stored with different content: nothing changed.
+    Conflict(Receipt),
+}
+
+/// A received claim as the export lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// The case reference given to the customer.
+    pub case_reference: String,
+    /// When it arrived.
+    pub received_at: String,
+    /// The device that sent it.
+    pub device: String,
+    /// SHA-256 of the canonical claim.
+    pub content_sha256: String,
+    /// The claim as received.
+    pub claim: ClaimPayload,
+}
+
+/// The service's store.
+pub struct Intake {
+    conn: Mutex<Connection>,
+    blobs: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IntakeError + '_ {
+    move |source| IntakeError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Intake {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Intake> {
+        let blobs = dir.join("blobs");
+        std::fs::create_dir_all(&blobs).map_err(io(&blobs))?;
+        let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Intake {
+            conn: Mutex::new(conn),
+            blobs,
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (the transaction
+        // rolls back), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a device and returns its new token (shown once; only its hash is kept).
+    /// A revoked name may be registered again.
+    pub fn add_device(&self, name: &str) -> Result<String> {
+        let token = format!("cdt_{}", hex(&random::<24>()?));
+        let conn = self.conn();
+        let live: Option<String> = conn
+            .query_row(
+                "SELECT name FROM devices WHERE name = ?1 AND revoked_at IS NULL",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if live.is_some() {
+            return Err(IntakeError::DeviceExists(name.to_owned()));
+        }
+        conn.execute(
+            "INSERT INTO devices (name, token_sha256, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
+                 created_at = excluded.created_at, revoked_at = NULL",
+            params![name, sha256_hex(token.as_bytes()), now_timestamp()],
+        )?;
+        Ok(token)
+    }
+
+    /// Revokes a device's token. Returns whether a live device had that name.
+    pub fn revoke_device(&self, name: &str) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, now_timestamp()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The live device holding `token`, if any.
+    pub fn device_for_token(&self, token: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT name FROM devices WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+                [sha256_hex(token.as_bytes())],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The stored claim `id`: its content hash and receipt.
+    pub fn find(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        find_in(&self.conn(), id)
+    }
+
+    /// Writes an attachment file named by its hash (synced; kept if already there).
+    pub fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.blobs.join(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let tmp = self.blobs.join(format!(".tmp-{}", hex(&random::<8>()?)));
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        std::fs::File::open(&self.blobs)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&self.blobs))?;
+        Ok(())
+    }
+
+    /// Stores a claim whose attachment files are already written, once.
+    pub fn accept(&self, device: &str, payload: &ClaimPayload) -> Result<Accepted> {
+        let hash = payload.content_hash();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((stored, receipt)) = find_in(&tx, payload.id)? {
+            return Ok(if stored == hash {
+                Accepted::Replay(receipt)
+            } else {
+                Accepted::Conflict(receipt)
+            });
+        }
+        let received_at = now_timestamp();
+        let json = serde_json::to_string(payload).unwrap_or_default();
+        let reference = loop {
+            let candidate = case_reference(random::<8>()?);
+            let n = tx.execute(
+                "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
+                     claim_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (case_reference) DO NOTHING",
+                params![
+                    payload.id.to_string(),
+                    hash,
+                    candidate,
+                    device,
+                    received_at,
+                    json
+                ],
+            )?;
+            if n == 1 {
+                break candidate;
+            }
+        };
+        for (i, a) in payload.attachments.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO attachments (claim_id, position, sha256, kind, media_type,
+                     byte_size, original_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    payload.id.to_string(),
+                    i as i64,
+                    a.sha256,
+                    a.kind.as_str(),
+                    a.media_type,
+                    a.byte_size as i64,
+                    a.original_name
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Accepted::New(Receipt {
+            id: payload.id,
+            case_reference: reference,
+            received_at,
+        }))
+    }
+
+    /// Every received claim, oldest first.
+    pub fn export(&self) -> Result<Vec<Received>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT case_reference, received_at, device, content_sha256, claim_json
+             FROM claims ORDER BY received_at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let json: String = r.get(4)?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, json))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (case_reference, received_at, device, content_sha256, json) = row?;
+            let claim = serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+            })?;
+            out.push(Received {
+                case_reference,
+                received_at,
+                device,
+                content_sha256,
+                claim,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many claims are stored.
+    pub fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// The stored bytes of an attachment, if present.
+    pub fn blob(&self, sha256: &str) -> Option<Vec<u8>> {
+        let ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| std::fs::read(self.blobs.join(sha256)).ok())
+            .flatten()
+    }
+}
+
+fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+    Ok(conn
+        .query_row(
+            "SELECT content_sha256, case_reference, received_at FROM claims WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    Receipt {
+                        id,
+                        case_reference: r.get(1)?,
+                        received_at: r.get(2)?,
+                    },
+                ))
+            },
+        )
+        .optional()?)
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| IntakeError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

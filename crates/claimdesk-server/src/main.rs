@@ -1,0 +1,201 @@
+//! `claimdesk-server`: run the reference claims service and manage its devices.
+//!
+//! Exit codes: 0 success; 1 the request was refused (device exists, unknown device);
+//! 2 the command could not run (bad folder, port in use, store error).
+
+use claimdesk_server::intake::{Intake, IntakeError, Received};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// ClaimDesk's reference claims service.
+#[derive(Parser)]
+#[command(name = "claimdesk-server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Receive claims over HTTP; prints the address once it listens.
+    Serve {
+        /// Address to listen on (`127.0.0.1:0` picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// Where the database and attachment files live.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// Register or revoke devices.
+    Device {
+        #[command(subcommand)]
+        action: DeviceAction,
+    },
+    /// Every received claim with its case reference and attachment hashes.
+    Export {
+        /// Where the database lives.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// json or csv.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceAction {
+    /// Register a device; prints its token on standard output (and nothing else there).
+    Add {
+        /// A name for the device, e.g. `counter-1`.
+        name: String,
+        /// Where the database lives.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a device's token: its next request gets 401.
+    Revoke {
+        /// The device's name.
+        name: String,
+        /// Where the database lives.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("no device named “{0}” is registered")]
+    UnknownDevice(String),
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("claimdesk-server: {e}");
+            let refused = matches!(
+                e,
+                CliError::UnknownDevice(_) | CliError::Intake(IntakeError::DeviceExists(_))
+            );
+            ExitCode::from(if refused { 1 } else { 2 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve { listen, data_dir } => serve(listen, Intake::open(&data_dir)?),
+        Command::Device { action } => match action {
+            DeviceAction::Add { name, data_dir } => {
+                let token = Intake::open(&data_dir)?.add_device(&name)?;
+                println!("{token}");
+                Ok(())
+            }
+            DeviceAction::Revoke { name, data_dir } => {
+                if Intake::open(&data_dir)?.revoke_device(&name)? {
+                    eprintln!("revoked {name}");
+                    Ok(())
+                } else {
+                    Err(CliError::UnknownDevice(name))
+                }
+            }
+        },
+        Command::Export { data_dir, format } => {
+            let claims = Intake::open(&data_dir)?.export()?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match format {
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut out, &claims)
+                        .map_err(std::io::Error::from)?;
+                    writeln!(out)?;
+                }
+                Format::Csv => write_csv(&claims, &mut out)?,
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| CliError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        std::io::stdout().flush()?;
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+                match term.as_mut() {
+                    Ok(term) => {
+                        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+                    }
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        };
+        claimdesk_server::serve(listener, Arc::new(intake), shutdown).await?;
+        Ok(())
+    })
+}
+
+fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["case_reference", "id", "received_at", "device"];
+    header.extend(claimdesk_core::ClaimFields::NAMES);
+    header.push("attachments");
+    w.write_record(&header)?;
+    for c in claims {
+        let mut row = vec![
+            c.case_reference.clone(),
+            c.claim.id.to_string(),
+            c.received_at.clone(),
+            c.device.clone(),
+        ];
+        row.extend(c.claim.fields.values().iter().map(|v| (*v).to_owned()));
+        let hashes: Vec<&str> = c
+            .claim
+            .attachments
+            .iter()
+            .map(|a| a.sha256.as_str())
+            .collect();
+        row.push(hashes.join(" "));
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
