@@ -67,7 +67,10 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
         kills_mid_queue >= 100,
         "at least 100 kills hit a sync in progress"
     );
-    let out = sync(true).stderr(Stdio::piped()).output().expect("final sync");
+    let out = sync(true)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("final sync");
     assert!(
         out.status.success(),
         "the final pass sends the rest: {:?} {}",

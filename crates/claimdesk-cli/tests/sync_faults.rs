@@ -69,7 +69,11 @@ async fn every_network_fault_ends_with_each_claim_sent_exactly_once() {
         let stops = drain(&mut engine).await;
         assert_eq!(stops.len(), 2, "{fault:?}: two passes stopped: {stops:?}");
         for e in &stops {
-            assert_eq!(e.code(), code, "{fault:?} classified as {e:?}; all: {stops:?}");
+            assert_eq!(
+                e.code(),
+                code,
+                "{fault:?} classified as {e:?}; all: {stops:?}"
+            );
             assert!(!e.is_permanent());
         }
         if let Fault::Status(429 | 503) = fault {

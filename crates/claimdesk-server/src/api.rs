@@ -9,6 +9,7 @@ use axum::Json;
 use claimdesk_core::store::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 use claimdesk_core::wire::{sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER};
 use claimdesk_core::{validate, ClaimId, FieldError};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The largest request body accepted: every attachment byte a claim may carry plus room for
@@ -190,17 +191,35 @@ async fn receive(
     device: String,
     multipart: &mut Multipart,
 ) -> Result<Response, ApiError> {
-    let payload = read_claim_part(multipart).await?;
-    // A replay is answered from the store without reading the attachments again.
-    if let Some((hash, receipt)) = intake.find(payload.id)? {
-        return Ok(if hash == payload.content_hash() {
-            (StatusCode::OK, Json(receipt)).into_response()
-        } else {
-            conflict(payload.id).into_response()
-        });
+    // Parts may come in any order; ClaimDesk sends the claim first, so a replay is answered
+    // before any attachment is read.
+    let mut payload: Option<ClaimPayload> = None;
+    let mut received: HashMap<String, Vec<u8>> = HashMap::new();
+    while let Some(field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != CLAIM_PART {
+            let limit = usize::try_from(MAX_CLAIM_BYTES).unwrap_or(usize::MAX);
+            let bytes = read_limited(field, limit).await?.ok_or_else(too_large)?;
+            received.insert(name, bytes);
+            continue;
+        }
+        if payload.is_some() {
+            return Err(ApiError::bad_request("The upload has two “claim” parts."));
+        }
+        let claim = read_claim(field).await?;
+        if let Some((hash, receipt)) = intake.find(claim.id)? {
+            return Ok(if hash == claim.content_hash() {
+                (StatusCode::OK, Json(receipt)).into_response()
+            } else {
+                conflict(claim.id).into_response()
+            });
+        }
+        check_claim(&claim)?;
+        payload = Some(claim);
     }
-    check_claim(&payload)?;
-    let parts = read_attachment_parts(multipart, &payload).await?;
+    let payload =
+        payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
+    let parts = match_parts(&payload, received)?;
     let stored = tokio::task::spawn_blocking(move || -> Result<Accepted, IntakeError> {
         for (a, bytes) in payload.attachments.iter().zip(&parts) {
             intake.write_blob(&a.sha256, bytes)?;
@@ -240,17 +259,10 @@ fn conflict(id: ClaimId) -> ApiError {
     )
 }
 
-async fn read_claim_part(multipart: &mut Multipart) -> Result<ClaimPayload, ApiError> {
-    let field = multipart
-        .next_field()
+async fn read_claim(field: Field<'_>) -> Result<ClaimPayload, ApiError> {
+    let bytes = read_limited(field, MAX_CLAIM_JSON)
         .await?
-        .ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
-    if field.name() != Some(CLAIM_PART) {
-        return Err(ApiError::bad_request(
-            "The first part of the upload must be the “claim” JSON.",
-        ));
-    }
-    let bytes = read_limited(field, MAX_CLAIM_JSON).await?;
+        .ok_or_else(too_large)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -260,15 +272,16 @@ async fn read_claim_part(multipart: &mut Multipart) -> Result<ClaimPayload, ApiE
     })
 }
 
-async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// The part's bytes, or `None` if it is longer than `limit`.
+async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await? {
         if out.len() + chunk.len() > limit {
-            return Err(too_large());
+            return Ok(None);
         }
         out.extend_from_slice(&chunk);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The same rules as the app (one source of truth in claimdesk-core), plus the attachment
@@ -321,40 +334,55 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
     }
 }
 
-async fn read_attachment_parts(
-    multipart: &mut Multipart,
+/// The attachment parts in the order the claim lists them, each checked against its size
+/// and SHA-256; parts the claim does not list are refused.
+fn match_parts(
     payload: &ClaimPayload,
+    mut received: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<Vec<u8>>, ApiError> {
+    let problem = |code: &str, message: String| {
+        ApiError::invalid(vec![FieldError::new("attachments", code, message)])
+    };
+    let listed: HashSet<&str> = payload
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    if let Some(extra) = received.keys().find(|k| !listed.contains(k.as_str())) {
+        return Err(problem(
+            "attachments.unlisted",
+            format!("The upload has a part “{extra}” that the claim does not list."),
+        ));
+    }
     let mut parts = Vec::with_capacity(payload.attachments.len());
-    for expected in &payload.attachments {
-        let field = multipart.next_field().await?.ok_or_else(|| {
-            ApiError::invalid(vec![FieldError::new(
-                "attachments",
+    for (i, a) in payload.attachments.iter().enumerate() {
+        let last_use = !payload.attachments[i + 1..]
+            .iter()
+            .any(|b| b.sha256 == a.sha256);
+        let bytes = if last_use {
+            received.remove(&a.sha256)
+        } else {
+            received.get(&a.sha256).cloned()
+        };
+        let Some(bytes) = bytes else {
+            return Err(problem(
                 "attachments.missing",
                 format!(
                     "The attachment {} listed in the claim was not sent.",
-                    expected.sha256
+                    a.sha256
                 ),
-            )])
-        })?;
-        let limit = usize::try_from(expected.byte_size).unwrap_or(usize::MAX);
-        let bytes = read_limited(field, limit).await?;
-        if bytes.len() as u64 != expected.byte_size || sha256_hex(&bytes) != expected.sha256 {
-            return Err(ApiError::invalid(vec![FieldError::new(
-                "attachments",
+            ));
+        };
+        if bytes.len() as u64 != a.byte_size || sha256_hex(&bytes) != a.sha256 {
+            return Err(problem(
                 "attachments.mismatch",
                 format!(
-                    "The attachment sent as {} does not match its size or SHA-256 (damaged on the way?). Send the claim again.",
-                    expected.sha256
+                    "The attachment sent as {} does not match its size or SHA-256. Send the claim again.",
+                    a.sha256
                 ),
-            )]));
+            ));
         }
         parts.push(bytes);
-    }
-    if multipart.next_field().await?.is_some() {
-        return Err(ApiError::bad_request(
-            "The upload has more parts than the claim lists.",
-        ));
     }
     Ok(parts)
 }

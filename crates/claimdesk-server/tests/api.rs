@@ -1,0 +1,331 @@
+//! The service's HTTP contract, over a real loopback socket, and its command line.
+
+use claimdesk_core::store::Kind;
+use claimdesk_core::wire::{
+    is_case_reference, sha256_hex, AttachmentRef, ClaimPayload, ErrorBody, Receipt,
+    MAX_BODY_HEADER, SERVER_HEADER,
+};
+use claimdesk_core::{ClaimFields, ClaimId};
+use claimdesk_server::intake::Intake;
+use reqwest::multipart::{Form, Part};
+use std::process::Command;
+use std::sync::Arc;
+
+struct Service {
+    url: String,
+    intake: Arc<Intake>,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Service {
+    let dir = tempfile::tempdir().expect("tmp");
+    let intake = Arc::new(Intake::open(dir.path()).expect("intake"));
+    let token = intake.add_device("counter-1").expect("device");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let i = intake.clone();
+    tokio::spawn(claimdesk_server::serve(listener, i, std::future::pending()));
+    Service {
+        url,
+        intake,
+        token,
+        _dir: dir,
+    }
+}
+
+fn fields() -> ClaimFields {
+    ClaimFields {
+        channel: "own_store".into(),
+        email: "ann@example.com".into(),
+        contact_name: "Ann Example".into(),
+        order_id: "A-1".into(),
+        product_name: "PowerCore 10000".into(),
+        purchase_date: "2026-02-01".into(),
+        country: "FR".into(),
+        city: "Paris".into(),
+        postal_code: "75001".into(),
+        issue: "Does not charge.".into(),
+        ..Default::default()
+    }
+}
+
+fn claim(photo: &[u8]) -> ClaimPayload {
+    ClaimPayload {
+        id: ClaimId::new(),
+        created_at: "2026-11-25T10:00:00.000Z".into(),
+        fields: fields(),
+        attachments: vec![AttachmentRef {
+            sha256: sha256_hex(photo),
+            kind: Kind::Receipt,
+            media_type: "image/jpeg".into(),
+            byte_size: photo.len() as u64,
+            original_name: "receipt.jpg".into(),
+        }],
+    }
+}
+
+fn form(claim: &ClaimPayload, parts: &[&[u8]]) -> Form {
+    let json = serde_json::to_vec(claim).expect("json");
+    let mut form = Form::new().part(
+        "claim",
+        Part::bytes(json)
+            .mime_str("application/json")
+            .expect("mime"),
+    );
+    for (a, bytes) in claim.attachments.iter().zip(parts) {
+        form = form.part(a.sha256.clone(), Part::bytes(bytes.to_vec()));
+    }
+    form
+}
+
+async fn post(
+    s: &Service,
+    token: &str,
+    claim: &ClaimPayload,
+    parts: &[&[u8]],
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/claims", s.url))
+        .bearer_auth(token)
+        .multipart(form(claim, parts))
+        .send()
+        .await
+        .expect("send")
+}
+
+#[tokio::test]
+async fn ping_tells_the_service_from_a_portal_and_advertises_its_limit() {
+    let s = start().await;
+    let r = reqwest::get(format!("{}/v1/ping", s.url))
+        .await
+        .expect("ping");
+    assert_eq!(r.status(), 204);
+    let server = r.headers()[SERVER_HEADER].to_str().expect("text");
+    assert!(server.starts_with("claimdesk-server/") && server.ends_with("api=1"));
+    let max: u64 = r.headers()[MAX_BODY_HEADER]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("number");
+    assert!(max > claimdesk_core::store::MAX_CLAIM_BYTES);
+    let doc = reqwest::get(format!("{}/openapi.yaml", s.url))
+        .await
+        .expect("doc")
+        .text()
+        .await
+        .expect("text");
+    assert!(doc.starts_with("openapi: 3"));
+}
+
+#[tokio::test]
+async fn a_claim_is_stored_once_and_a_replay_gets_the_same_reference() {
+    let s = start().await;
+    let photo = b"not really a jpeg, but the service does not decode".as_slice();
+    let c = claim(photo);
+    let first = post(&s, &s.token, &c, &[photo]).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(
+        first.headers()["location"].to_str().expect("text"),
+        format!("/v1/claims/{}", c.id)
+    );
+    let receipt: Receipt = first.json().await.expect("receipt");
+    assert!(
+        is_case_reference(&receipt.case_reference),
+        "{}",
+        receipt.case_reference
+    );
+
+    let again = post(&s, &s.token, &c, &[photo]).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Receipt>().await.expect("receipt"), receipt);
+
+    let got = reqwest::Client::new()
+        .get(format!("{}/v1/claims/{}", s.url, c.id))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.json::<Receipt>().await.expect("receipt"), receipt);
+    assert_eq!(s.intake.count().expect("count"), 1);
+    assert_eq!(
+        s.intake.blob(&c.attachments[0].sha256).as_deref(),
+        Some(photo)
+    );
+
+    let mut changed = c.clone();
+    changed.fields.issue = "Something else.".into();
+    let conflict = post(&s, &s.token, &changed, &[photo]).await;
+    assert_eq!(conflict.status(), 409);
+    let body: ErrorBody = conflict.json().await.expect("error");
+    assert_eq!(body.code, "claim.conflict");
+    assert_eq!(s.intake.count().expect("count"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_uploads_of_one_claim_store_one() {
+    let s = Arc::new(start().await);
+    let photo: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let c = claim(&photo);
+    let uploads: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, c, photo) = (s.clone(), c.clone(), photo.clone());
+            tokio::spawn(async move {
+                let r = post(&s, &s.token, &c, &[&photo]).await;
+                let status = r.status().as_u16();
+                (status, r.json::<Receipt>().await.expect("receipt"))
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut references = std::collections::HashSet::new();
+    for u in uploads {
+        let (status, receipt) = u.await.expect("join");
+        assert!(status == 201 || status == 200, "{status}");
+        created += usize::from(status == 201);
+        references.insert(receipt.case_reference);
+    }
+    assert_eq!(created, 1);
+    assert_eq!(references.len(), 1);
+    assert_eq!(s.intake.count().expect("count"), 1);
+}
+
+#[tokio::test]
+async fn bad_claims_get_field_errors_and_nothing_is_stored() {
+    let s = start().await;
+    let photo = b"photo".as_slice();
+    let mut c = claim(photo);
+    c.fields.email = "ann-at-example".into();
+    c.fields.postal_code = "ABC".into();
+    let r = post(&s, &s.token, &c, &[photo]).await;
+    assert_eq!(r.status(), 422);
+    let body: ErrorBody = r.json().await.expect("error");
+    assert_eq!(body.code, "validation");
+    let fields: Vec<&str> = body.errors.iter().map(|e| e.field.as_str()).collect();
+    assert!(
+        fields.contains(&"email") && fields.contains(&"postal_code"),
+        "{fields:?}"
+    );
+
+    // An attachment that is not what the claim says it is.
+    let c = claim(photo);
+    let r = post(&s, &s.token, &c, &[b"other bytes"]).await;
+    assert_eq!(r.status(), 422);
+    let body: ErrorBody = r.json().await.expect("error");
+    assert_eq!(body.errors[0].code, "attachments.mismatch");
+    assert_eq!(s.intake.count().expect("count"), 0);
+}
+
+#[tokio::test]
+async fn wrong_missing_or_revoked_tokens_get_401() {
+    let s = start().await;
+    let photo = b"photo".as_slice();
+    let c = claim(photo);
+    let revoked = s.intake.add_device("stolen-laptop").expect("add");
+    assert!(s.intake.revoke_device("stolen-laptop").expect("revoke"));
+    for token in ["", "cdt_wrong", revoked.as_str()] {
+        let r = post(&s, token, &c, &[photo]).await;
+        assert_eq!(r.status(), 401, "token {token:?}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+        let body: ErrorBody = r.json().await.expect("error");
+        assert_eq!(body.code, "auth.invalid_token");
+    }
+    assert_eq!(s.intake.count().expect("count"), 0);
+}
+
+#[tokio::test]
+async fn an_oversized_upload_gets_413() {
+    let s = start().await;
+    let big = vec![7u8; (claimdesk_server::api::MAX_BODY_BYTES + 1) as usize];
+    let c = claim(&big);
+    let r = post(&s, &s.token, &c, &[&big]).await;
+    assert_eq!(r.status(), 413);
+    let body: ErrorBody = r.json().await.expect("error");
+    assert_eq!(body.code, "claim.too_large");
+    assert_eq!(s.intake.count().expect("count"), 0);
+}
+
+fn server_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+        .args(args)
+        .output()
+        .expect("run claimdesk-server")
+}
+
+#[tokio::test]
+async fn the_command_line_manages_devices_and_exports_claims() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().to_str().expect("utf-8");
+    let add = server_cli(&["device", "add", "counter-1", "--data-dir", data]);
+    assert!(add.status.success());
+    let stdout = String::from_utf8(add.stdout).expect("utf-8");
+    let token = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1, "only the token on stdout");
+    assert!(token.starts_with("cdt_") && token.len() > 40);
+
+    let again = server_cli(&["device", "add", "counter-1", "--data-dir", data]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already registered"));
+
+    // A claim arrives.
+    let intake = Intake::open(dir.path()).expect("intake");
+    let photo = b"photo".as_slice();
+    let c = claim(photo);
+    intake
+        .write_blob(&c.attachments[0].sha256, photo)
+        .expect("blob");
+    intake.accept("counter-1", &c).expect("accept");
+    let (_, receipt) = intake.find(c.id).expect("find").expect("stored");
+    drop(intake);
+
+    let json = server_cli(&["export", "--data-dir", data, "--format", "json"]);
+    let exported: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(
+        exported[0]["case_reference"],
+        receipt.case_reference.as_str()
+    );
+    assert_eq!(
+        exported[0]["claim"]["attachments"][0]["sha256"],
+        c.attachments[0].sha256.as_str()
+    );
+    let csv = server_cli(&["export", "--data-dir", data, "--format", "csv"]);
+    let csv = String::from_utf8(csv.stdout).expect("utf-8");
+    assert!(csv.starts_with("case_reference,id,received_at,device,channel"));
+    assert!(csv.contains(&receipt.case_reference) && csv.contains(&c.attachments[0].sha256));
+
+    let revoke = server_cli(&["device", "revoke", "counter-1", "--data-dir", data]);
+    assert!(revoke.status.success());
+    let unknown = server_cli(&["device", "revoke", "nobody", "--data-dir", data]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn serve_prints_the_address_it_listens_on() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("read");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect("address line");
+    let port: u16 = addr
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    assert_ne!(port, 0);
+    std::net::TcpStream::connect(addr).expect("it really listens");
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+}

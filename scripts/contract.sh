@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Checks the live claims service against its OpenAPI document with schemathesis (from PyPI):
+# a test suite nobody on the team wrote, generating requests from the contract and checking
+# every answer against it. Runs the debug build; the seed is fixed so CI is repeatable
+# (pass another with CONTRACT_SEED=N to explore).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=target/schemathesis-venv
+if [ ! -x "$venv/bin/st" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+fi
+cargo build -q --locked -p claimdesk-server
+server=target/debug/claimdesk-server
+data=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+token=$("$server" device add contract-check --data-dir "$data")
+"$server" serve --listen 127.0.0.1:0 --data-dir "$data" >"$data/serve.out" &
+pid=$!
+for _ in $(seq 100); do grep -q '^listening on ' "$data/serve.out" && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$data/serve.out")
+"$venv/bin/st" --config-file crates/claimdesk-server/schemathesis.toml run "$url/openapi.yaml" \
+  --header "Authorization: Bearer $token" --checks all --max-examples 50 \
+  --seed "${CONTRACT_SEED:-20261125}" --no-color
