@@ -15,6 +15,10 @@ const COMMANDS: &[&str] = &[
     "list_attachments",
     "remove_attachment",
     "set_attachment_kind",
+    "sync_status",
+    "send_now",
+    "sync_settings",
+    "save_sync_settings",
 ];
 
 fn main() {

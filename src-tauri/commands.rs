@@ -81,11 +81,15 @@ pub async fn submit_claim(
     id: ClaimId,
     fields: ClaimFields,
 ) -> Result<Claim, UiError> {
-    state.with_store(|s| {
+    let claim = state.with_store(|s| {
         let claim = s.submit(id, &fields)?;
         s.remember_defaults(&claim.fields)?;
         Ok(claim)
-    })
+    })?;
+    if let Some(sync) = state.sync.get() {
+        sync.wake(claimdesk_core::sync::Wake::ClaimQueued);
+    }
+    Ok(claim)
 }
 
 #[tauri::command]

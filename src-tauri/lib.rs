@@ -5,9 +5,11 @@ mod attach;
 mod commands;
 mod error;
 mod state;
+mod sync;
 
 use claimdesk_core::paths;
 use std::path::PathBuf;
+use tauri::Manager;
 
 /// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
 fn data_dir_arg() -> Option<PathBuf> {
@@ -30,6 +32,13 @@ pub fn run() {
     let state = state::AppState::open(data_dir);
     let result = tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            let state = app.state::<state::AppState>();
+            if let Some(handle) = sync::start(app.handle(), &state) {
+                let _ = state.sync.set(handle);
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::startup,
             commands::new_claim_id,
@@ -45,6 +54,10 @@ pub fn run() {
             attach::list_attachments,
             attach::remove_attachment,
             attach::set_attachment_kind,
+            sync::sync_status,
+            sync::send_now,
+            sync::sync_settings,
+            sync::save_sync_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,15 +1,18 @@
 //! The shell's state: the open store (or why it could not be opened).
 
 use crate::error::UiError;
+use crate::sync::SyncHandle;
 use claimdesk_core::{Store, StoreError};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Shared by every command.
 pub struct AppState {
     store: Result<Mutex<Store>, UiError>,
     /// The data folder in use.
     pub data_dir: PathBuf,
+    /// The sync engine, once started (not when the store cannot be opened).
+    pub sync: OnceLock<SyncHandle>,
 }
 
 impl AppState {
@@ -19,7 +22,11 @@ impl AppState {
         let store = Store::open_dir(&data_dir)
             .map(Mutex::new)
             .map_err(UiError::from);
-        AppState { store, data_dir }
+        AppState {
+            store,
+            data_dir,
+            sync: OnceLock::new(),
+        }
     }
 
     /// Runs `f` with the store locked.

@@ -15,6 +15,12 @@ export const attachFiles = (id, kind, paths) => invoke('attach_files', { id, kin
 export const attachPasted = (id, kind, bytes) => invoke('attach_pasted', { id, kind, data: toBase64(bytes) });
 export const listAttachments = (id) => invoke('list_attachments', { id });
 export const removeAttachment = (id, attachment) => invoke('remove_attachment', { id, attachment });
+export const syncStatus = () => invoke('sync_status');
+export const sendNow = () => invoke('send_now');
+export const syncSettings = () => invoke('sync_settings');
+export const saveSyncSettings = (settings) => invoke('save_sync_settings', { settings });
+/** Calls `handler(payload)` for every event the sync engine reports. */
+export const onSync = (handler) => window.__TAURI__.event.listen('sync', (e) => handler(e.payload));
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 
 /** Any rejection as the one error shape, whatever threw it. */

@@ -5,6 +5,7 @@ import * as api from './api.js';
 import * as form from './form.js';
 import * as queue from './queue.js';
 import * as attachments from './attachments.js';
+import * as sync from './sync.js';
 import { loadMessages, translate, t, tn, formatTime } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
@@ -80,7 +81,9 @@ async function checkTouched() {
 
 async function refreshQueue() {
   try {
-    queue.render(await api.listClaims(), claimId, openDraft);
+    const claims = await api.listClaims();
+    queue.render(claims, claimId, openDraft);
+    sync.checkStale(claims);
   } catch (e) {
     notice(api.asError(e).message, 'error');
   }
@@ -128,7 +131,7 @@ async function submit() {
   }
 }
 
-async function openDraft(id) {
+async function openDraft(id, summary) {
   await enqueueSave();
   try {
     const claim = await api.openClaim(id);
@@ -136,6 +139,14 @@ async function openDraft(id) {
     loadClaim(claim);
     setSaveState('restored', { time: formatTime(claim.updated_at) });
     refreshQueue();
+    const problem = summary && summary.problem;
+    if (claim.status === 'needs_attention' && problem) {
+      // Show the claims service's reasons where they belong; fixing and submitting re-queues.
+      form.FIELDS.forEach((n) => touched.add(n));
+      form.showErrors(problem.errors || []);
+      notice(t('sync.attention', { message: t(`error.${problem.code}`, {}, problem.message) }), 'error');
+      if (problem.errors && problem.errors.length) return form.focusFirstError(problem.errors);
+    }
     focusFirstEmpty();
   } catch (e) {
     notice(api.asError(e).message, 'error');
@@ -233,6 +244,7 @@ async function main() {
     },
   });
   wire();
+  await sync.setup({ changed: refreshQueue, notice });
   if (data.store_error) {
     const banner = $('store-banner');
     banner.textContent = t('store.unavailable', { message: data.store_error.message });

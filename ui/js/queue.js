@@ -1,8 +1,9 @@
 // The queue view: every claim on this computer, newest first.
 
 import { t, tn, formatAge, formatDateTime } from './i18n.js';
+import { progressOf } from './sync.js';
 
-/** Renders `claims`; drafts get an "open" button that calls `onOpen(id)`. */
+/** Renders `claims`; drafts and refused claims get a button that calls `onOpen(id, claim)`. */
 export function render(claims, currentId, onOpen) {
   const list = document.getElementById('queue-list');
   document.getElementById('queue-count').textContent = claims.length ? tn('queue.count', claims.length) : '';
@@ -29,13 +30,52 @@ function row(c, currentId, onOpen) {
   age.dateTime = c.updated_at;
   age.title = formatDateTime(c.updated_at);
   li.append(status, name, age, product);
-  if (c.status === 'draft' && c.id !== currentId) {
-    const open = el('button', 'open', t('queue.open'));
+  if (c.status === 'sending') {
+    const bar = document.createElement('progress');
+    bar.className = 'upload';
+    bar.max = 1;
+    bar.value = progressOf(c.id);
+    li.append(bar);
+  }
+  if (c.status === 'sent' && c.case_reference) li.append(reference(c.case_reference));
+  if (c.status === 'needs_attention' && c.problem) {
+    li.append(el('p', 'problem', t('sync.attention', { message: t(`error.${c.problem.code}`, {}, c.problem.message) })));
+  } else if (c.problem && c.status === 'ready') {
+    li.title = t(`error.${c.problem.code}`, {}, c.problem.message);
+  }
+  const editable = c.status === 'draft' || c.status === 'needs_attention';
+  if (editable && c.id !== currentId) {
+    const label = c.status === 'draft' ? t('queue.open') : t('sync.fix');
+    const open = el('button', 'open', label);
     open.type = 'button';
-    open.addEventListener('click', () => onOpen(c.id));
+    open.addEventListener('click', () => onOpen(c.id, c));
     li.append(open);
   }
   return li;
+}
+
+/** The case reference, large enough to read out to a customer, with a Copy button. */
+function reference(ref) {
+  const box = el('div', 'reference', '');
+  const label = el('span', 'ref-label', t('sync.reference'));
+  const value = el('output', 'ref-value', ref);
+  const copy = el('button', 'copy', t('sync.copy'));
+  copy.type = 'button';
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(ref);
+    } catch {
+      // No clipboard access: select the text so Ctrl+C copies it.
+      const range = document.createRange();
+      range.selectNodeContents(value);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    }
+    copy.textContent = t('sync.copied');
+  });
+  box.append(label, value, copy);
+  return box;
 }
 
 function el(tag, cls, text) {

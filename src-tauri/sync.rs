@@ -1,0 +1,140 @@
+//! The sync engine in the window: started with the app on its own store connection, woken by
+//! the commands, reporting to the UI as `sync` events.
+
+use crate::error::UiError;
+use crate::state::AppState;
+use claimdesk_core::sync::settings::SaveError;
+use claimdesk_core::sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
+use claimdesk_core::Store;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Emitter, State};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// The running engine's handle.
+pub struct SyncHandle {
+    wake: UnboundedSender<Wake>,
+    last: Arc<Mutex<Option<SyncStatus>>>,
+}
+
+impl SyncHandle {
+    /// Wakes the engine (a dead engine is not an error the clerk can act on).
+    pub fn wake(&self, w: Wake) {
+        let _ = self.wake.send(w);
+    }
+}
+
+/// Starts the engine on its own connection to the store in `state`'s data folder.
+pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
+    let store = Store::open_dir(&state.data_dir).ok()?;
+    let last: Arc<Mutex<Option<SyncStatus>>> = Arc::default();
+    let (emitter, seen) = (app.clone(), last.clone());
+    let observer = Arc::new(move |event: SyncEvent| {
+        if let SyncEvent::Status(s) = &event {
+            *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+        }
+        let _ = emitter.emit("sync", event);
+    });
+    let engine = Engine::new(store, SyncSettings::from_env(), observer);
+    let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
+    tauri::async_runtime::spawn(engine.run(Backoff::default(), rx));
+    Some(SyncHandle { wake, last })
+}
+
+/// The status bar's state: the engine's last report, else the queue from the store.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<Option<SyncStatus>, UiError> {
+    Ok(state
+        .sync
+        .get()
+        .and_then(|s| s.last.lock().unwrap_or_else(|p| p.into_inner()).clone()))
+}
+
+/// "Send now": try at once, forgetting any backoff.
+#[tauri::command]
+pub async fn send_now(state: State<'_, AppState>) -> Result<(), UiError> {
+    match state.sync.get() {
+        Some(s) => {
+            s.wake(Wake::SendNow);
+            Ok(())
+        }
+        None => Err(not_running()),
+    }
+}
+
+fn not_running() -> UiError {
+    UiError {
+        code: "sync.not_running",
+        message: "Sending is not running because the database could not be opened; see the message at the top. Claims stay queued.".into(),
+        field: None,
+        errors: Vec::new(),
+    }
+}
+
+/// The settings as the dialog shows them (the token itself never goes back to the window).
+#[derive(Serialize)]
+pub struct SettingsView {
+    server_url: String,
+    has_token: bool,
+    auto_send: bool,
+    /// Whether the address comes from the environment (the local service of `scripts/run.sh`).
+    from_environment: bool,
+}
+
+#[tauri::command]
+pub async fn sync_settings(state: State<'_, AppState>) -> Result<SettingsView, UiError> {
+    state.with_store(|s| {
+        let stored = SyncSettings::load(s, None)?;
+        let effective = SyncSettings::load(s, SyncSettings::from_env().as_ref())?;
+        Ok(SettingsView {
+            from_environment: stored.server_url.is_empty() && !effective.server_url.is_empty(),
+            has_token: !effective.device_token.is_empty(),
+            server_url: effective.server_url,
+            auto_send: effective.auto_send,
+        })
+    })
+}
+
+/// What the dialog sends; an empty token keeps the stored one.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    server_url: String,
+    device_token: String,
+    auto_send: bool,
+}
+
+#[tauri::command]
+pub async fn save_sync_settings(
+    state: State<'_, AppState>,
+    settings: SettingsForm,
+) -> Result<(), UiError> {
+    let result = state.with_store(|s| {
+        let current = SyncSettings::load(s, SyncSettings::from_env().as_ref())?;
+        let token = if settings.device_token.trim().is_empty() {
+            current.device_token
+        } else {
+            settings.device_token
+        };
+        Ok(SyncSettings {
+            server_url: settings.server_url,
+            device_token: token,
+            auto_send: settings.auto_send,
+        }
+        .save(s))
+    })?;
+    match result {
+        Ok(()) => {
+            if let Some(sync) = state.sync.get() {
+                sync.wake(Wake::SettingsChanged);
+            }
+            Ok(())
+        }
+        Err(SaveError::Invalid(errors)) => Err(UiError {
+            code: "validation",
+            message: "Some settings need attention: see the messages beside them.".into(),
+            field: None,
+            errors,
+        }),
+        Err(SaveError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,160 @@
+// Sending: the status bar (connection, queue, last sync, Send now), upload progress, the
+// 3-day alert and the Settings dialog. The engine runs in Rust; this only shows what it reports.
+
+import * as api from './api.js';
+import { t, tn, formatAge, formatDateTime } from './i18n.js';
+
+const STALE_MS = 3 * 24 * 3600 * 1000;
+const $ = (id) => document.getElementById(id);
+
+let onChange = () => {};
+let notify = () => {};
+let status = null;
+let retryAt = null; // when the engine tries again, if it said
+const progress = new Map(); // claim id -> fraction sent
+
+/** Wires the bar and dialog; `changed()` is called when a claim's status changes. */
+export async function setup({ changed, notice }) {
+  onChange = changed;
+  notify = notice;
+  $('send-now').addEventListener('click', sendNow);
+  $('open-settings').addEventListener('click', openSettings);
+  $('settings-cancel').addEventListener('click', () => $('settings-dialog').close());
+  $('settings-form').addEventListener('submit', saveSettings);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey && ev.shiftKey && ev.key.toLowerCase() === 's') {
+      ev.preventDefault();
+      sendNow();
+    }
+  });
+  await api.onSync(onEvent);
+  try {
+    const s = await api.syncStatus();
+    if (s) showStatus(s);
+  } catch {
+    // The first event will fill the bar.
+  }
+  setInterval(renderBar, 1000); // the retry countdown
+}
+
+function onEvent(event) {
+  if (event.type === 'status') {
+    showStatus(event);
+  } else if (event.type === 'progress') {
+    progress.set(event.id, event.total ? event.sent / event.total : 0);
+    const bar = document.querySelector(`.claim[data-id="${event.id}"] progress`);
+    if (bar) bar.value = progress.get(event.id);
+  } else if (event.type === 'claim') {
+    if (event.status !== 'sending') progress.delete(event.id);
+    onChange();
+  }
+}
+
+function showStatus(s) {
+  status = s;
+  retryAt = s.retry_in_secs != null ? Date.now() + s.retry_in_secs * 1000 : null;
+  renderBar();
+  onChange();
+}
+
+function renderBar() {
+  if (!status) return;
+  const state = $('sync-state');
+  state.dataset.state = status.connection;
+  let text = t(`sync.state.${status.connection}`);
+  if (!status.auto_send) text = `${text} · ${t('sync.paused')}`;
+  if (retryAt && status.outbox.pending > 0) {
+    const secs = Math.max(0, Math.round((retryAt - Date.now()) / 1000));
+    text = `${text} · ${t('sync.retry_in', { time: secs >= 60 ? `${Math.ceil(secs / 60)} min` : `${secs} s` })}`;
+  }
+  state.textContent = text;
+  const pending = status.outbox.pending;
+  $('sync-pending').textContent = pending ? tn('sync.pending', pending) : t('sync.pending.zero');
+  const last = status.outbox.last_sync_at;
+  const lastEl = $('sync-last');
+  lastEl.textContent = last ? t('sync.last', { time: formatAge(last) }) : t('sync.never');
+  lastEl.title = last ? formatDateTime(last) : '';
+  const problem = $('sync-problem');
+  const showProblem = status.problem && status.connection !== 'online';
+  problem.hidden = !showProblem;
+  problem.textContent = showProblem ? t(`error.${status.problem.code}`, {}, status.problem.message) : '';
+}
+
+/** Shows the 3-day alert for queued claims that have waited too long. */
+export function checkStale(claims, now = Date.now()) {
+  const stale = claims.filter(
+    (c) => (c.status === 'ready' || c.status === 'sending') && c.queued_at && now - Date.parse(c.queued_at) > STALE_MS,
+  ).length;
+  const alert = $('stale-alert');
+  alert.hidden = stale === 0;
+  alert.textContent = stale ? tn('sync.stale', stale) : '';
+}
+
+/** The fraction of a claim's upload sent so far. */
+export function progressOf(id) {
+  return progress.get(id) ?? 0;
+}
+
+async function sendNow() {
+  try {
+    await api.sendNow();
+  } catch (e) {
+    notify(api.asError(e).message, 'error');
+  }
+}
+
+async function openSettings() {
+  const dialog = $('settings-dialog');
+  showSettingsErrors([]);
+  try {
+    const s = await api.syncSettings();
+    $('s-server_url').value = s.server_url;
+    $('s-device_token').value = '';
+    $('s-token-hint').textContent = t(s.has_token ? 'settings.token.kept' : 'settings.token.none');
+    $('s-auto_send').checked = s.auto_send;
+    const source = $('s-source');
+    source.hidden = !s.from_environment;
+    source.textContent = s.from_environment ? t('settings.from_environment') : '';
+  } catch (e) {
+    notify(api.asError(e).message, 'error');
+    return;
+  }
+  dialog.showModal();
+  $('s-server_url').focus();
+}
+
+async function saveSettings(ev) {
+  ev.preventDefault();
+  const settings = {
+    server_url: $('s-server_url').value,
+    device_token: $('s-device_token').value,
+    auto_send: $('s-auto_send').checked,
+  };
+  try {
+    await api.saveSyncSettings(settings);
+    $('settings-dialog').close();
+    notify(t('settings.saved'));
+  } catch (err) {
+    const e = api.asError(err);
+    if (e.code === 'validation') showSettingsErrors(e.errors);
+    else showSettingsErrors([{ field: 'server_url', code: e.code, message: e.message }]);
+  }
+}
+
+function showSettingsErrors(errors) {
+  for (const box of document.querySelectorAll('[data-setting]')) {
+    box.classList.remove('invalid');
+    box.querySelector('.err')?.remove();
+  }
+  for (const e of errors) {
+    const box = document.querySelector(`[data-setting="${e.field}"]`);
+    if (!box) continue;
+    box.classList.add('invalid');
+    const p = document.createElement('p');
+    p.className = 'err';
+    p.textContent = t(`error.${e.code}`, {}, e.message);
+    box.append(p);
+  }
+  const first = errors[0] && document.querySelector(`[data-setting="${errors[0].field}"] input`);
+  if (first) first.focus();
+}
