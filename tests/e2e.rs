@@ -49,6 +49,11 @@ struct Driver {
 
 impl Driver {
     fn start() -> Driver {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Driver::start`], with extra environment for the app (e.g. its claims service).
+    fn start_with(env: &[(&str, &str)]) -> Driver {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no DISPLAY: run the end-to-end tests under xvfb-run (see README)"
@@ -63,6 +68,7 @@ impl Driver {
                 &free_port().to_string(),
             ])
             .env("CLAIMDESK_DATA_DIR", data_dir.path())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -538,4 +544,112 @@ fn image_png(path: &Path) {
     let img = image::RgbImage::from_fn(800, 500, |x, _| image::Rgb([x as u8, 200, 255]));
     img.save_with_format(path, image::ImageFormat::Png)
         .expect("png");
+}
+
+/// Fills the form through the DOM (keyboard entry has its own test) and queues it with
+/// Ctrl+Enter, as the clerk would.
+async fn queue_claim(c: &Client, i: usize) {
+    let values = [
+        ("channel", "own_store".to_owned()),
+        ("order_id", format!("A-{i}")),
+        ("purchase_date", "2026-02-01".to_owned()),
+        ("email", format!("kunde{i}@example.fr")),
+        ("contact_name", format!("Client {i}")),
+        ("product_name", "PowerCore 10000".to_owned()),
+        ("country", "FR".to_owned()),
+        ("city", "Paris".to_owned()),
+        ("postal_code", "75001".to_owned()),
+        ("issue", format!("Claim {i}: does not charge.")),
+    ];
+    for (field, v) in &values {
+        let script = format!(
+            "const e = document.getElementById('f-{field}'); e.value = {v:?}; \
+             e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             e.dispatchEvent(new Event('change', {{bubbles: true}}));"
+        );
+        c.execute(&script, vec![]).await.expect("fill");
+    }
+    c.execute("document.getElementById('f-issue').focus();", vec![])
+        .await
+        .expect("focus");
+    type_keys(c, CTRL_ENTER).await;
+    wait_for(
+        c,
+        &format!(
+            "document.querySelectorAll('#queue-list .claim[data-status=\"ready\"]').length === {}",
+            i + 1
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
+    let _serial = SERIAL.lock().await;
+    // The counter's claims service is configured but not running yet: offline.
+    let port = free_port();
+    let server_dir = tempfile::tempdir().expect("tmp");
+    let intake = std::sync::Arc::new(
+        claimdesk_server::intake::Intake::open(server_dir.path()).expect("intake"),
+    );
+    let token = intake.add_device("counter-1").expect("device");
+    let url = format!("http://127.0.0.1:{port}/");
+    let driver = Driver::start_with(&[
+        ("CLAIMDESK_SERVER_URL", &url),
+        ("CLAIMDESK_DEVICE_TOKEN", &token),
+    ]);
+    let c = driver.open_app().await;
+    wait_for(
+        &c,
+        "document.getElementById('sync-state').dataset.state === 'offline'",
+    )
+    .await;
+    for i in 0..3 {
+        queue_claim(&c, i).await;
+    }
+    wait_for(
+        &c,
+        "document.getElementById('sync-pending').textContent.startsWith('3 ')",
+    )
+    .await;
+    screenshot(&c, "sync-offline.png").await;
+    assert_eq!(intake.count().expect("count"), 0);
+
+    // The service comes up; the clerk presses Send now (Ctrl+Shift+S).
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the service's port");
+    tokio::spawn(claimdesk_server::serve(
+        listener,
+        intake.clone(),
+        std::future::pending(),
+    ));
+    click(&c, "send-now").await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#queue-list .claim[data-status=\"sent\"] .ref-value').length === 3",
+    )
+    .await;
+    wait_for(
+        &c,
+        "document.getElementById('sync-state').dataset.state === 'online'",
+    )
+    .await;
+    screenshot(&c, "sync-sent.png").await;
+
+    // Each reference on screen is the service's reference for that claim, and only three
+    // claims arrived.
+    assert_eq!(intake.count().expect("count"), 3);
+    let shown = js(
+        &c,
+        "[...document.querySelectorAll('#queue-list .claim')].map(li => \
+         [li.dataset.id, li.querySelector('.ref-value').textContent])",
+    )
+    .await;
+    for pair in shown.as_array().expect("rows") {
+        let id: claimdesk_core::ClaimId = pair[0].as_str().expect("id").parse().expect("uuid");
+        let (_, receipt) = intake.find(id).expect("find").expect("received");
+        assert_eq!(pair[1].as_str(), Some(receipt.case_reference.as_str()));
+    }
+    c.close().await.expect("close");
 }
