@@ -55,6 +55,8 @@ pub struct Proxy {
     plan: Arc<Mutex<Plan>>,
     /// Request bytes forwarded to the server (headers and bodies).
     pub bytes_up: Arc<AtomicU64>,
+    /// Bytes received from clients, including requests cut off and never forwarded.
+    pub bytes_in: Arc<AtomicU64>,
     /// Requests that got a fault other than `Pass`.
     pub faults_applied: Arc<AtomicU64>,
 }
@@ -68,6 +70,7 @@ impl Proxy {
             url,
             plan: Arc::new(Mutex::new(Plan::default())),
             bytes_up: Arc::new(AtomicU64::new(0)),
+            bytes_in: Arc::new(AtomicU64::new(0)),
             faults_applied: Arc::new(AtomicU64::new(0)),
         };
         let p = proxy.clone();
@@ -112,6 +115,10 @@ impl Proxy {
         self.plan.lock().expect("plan lock")
     }
 
+    fn count_in(&self, n: usize) {
+        self.bytes_in.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     fn fault_for(&self, method: &str) -> Fault {
         let mut plan = self.plan();
         if method == "POST" {
@@ -137,7 +144,10 @@ impl Proxy {
         let mut server: Option<TcpStream> = None;
         let mut buf = Vec::new();
         loop {
-            let Some(head_len) = read_head(&mut client, &mut buf).await? else {
+            let before = buf.len();
+            let head_len = read_head(&mut client, &mut buf).await;
+            self.count_in(buf.len() - before);
+            let Some(head_len) = head_len? else {
                 return Ok(());
             };
             let head = String::from_utf8_lossy(&buf[..head_len]).into_owned();
@@ -152,10 +162,16 @@ impl Proxy {
             }
             if fault == Fault::ResetMidBody {
                 let want = head_len + body_len / 2;
-                read_at_least(&mut client, &mut buf, want).await?;
+                let before = buf.len();
+                let read = read_at_least(&mut client, &mut buf, want).await;
+                self.count_in(buf.len() - before);
+                read?;
                 return reset(client);
             }
-            read_at_least(&mut client, &mut buf, head_len + body_len).await?;
+            let before = buf.len();
+            let read = read_at_least(&mut client, &mut buf, head_len + body_len).await;
+            self.count_in(buf.len() - before);
+            read?;
             let request: Vec<u8> = buf.drain(..head_len + body_len).collect();
             let canned = |status: u16, extra: &str, body: &str| {
                 format!(

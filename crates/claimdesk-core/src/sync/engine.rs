@@ -336,7 +336,14 @@ impl Engine {
                 continue;
             }
             let stopped = match self.pass().await {
-                Ok(report) => report.stopped,
+                Ok(report) => {
+                    // Progress shows the connection works: a later stop starts the backoff
+                    // from its first step, not where an earlier outage left it.
+                    if !report.sent.is_empty() {
+                        delays = backoff.delays();
+                    }
+                    report.stopped
+                }
                 Err(e) => {
                     let e = SyncError::LocalStore(e.to_string());
                     self.problem = Some(e.problem());
