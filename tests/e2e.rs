@@ -615,6 +615,29 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     screenshot(&c, "sync-offline.png").await;
     assert_eq!(intake.count().expect("count"), 0);
 
+    // Settings refuse a plain-http address on another machine, beside the field; Esc keeps
+    // what was configured.
+    click(&c, "open-settings").await;
+    wait_for(&c, "document.getElementById('settings-dialog').open").await;
+    type_keys(
+        &c,
+        &format!("{SELECT_ALL}http://claims.example.com/{ENTER}"),
+    )
+    .await;
+    wait_for(
+        &c,
+        "document.querySelector('[data-setting=\"server_url\"] .err') !== null",
+    )
+    .await;
+    let message = js_string(
+        &c,
+        "document.querySelector('[data-setting=\"server_url\"] .err').textContent",
+    )
+    .await;
+    assert!(message.contains("https://"), "{message}");
+    type_keys(&c, ESCAPE).await;
+    wait_for(&c, "!document.getElementById('settings-dialog').open").await;
+
     // The service comes up; the clerk presses Send now (Ctrl+Shift+S).
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -80,4 +80,19 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
     let store = Store::open_dir(&client).expect("store");
     assert_eq!(store.integrity_check().expect("check"), "ok");
     assert_delivered_exactly_once(&store, &server.intake, &ids);
+
+    // `list` shows each claim's status and its case reference.
+    let list = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
+        .arg("--data-dir")
+        .arg(&client)
+        .arg("list")
+        .output()
+        .expect("list");
+    let text = String::from_utf8(list.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), CLAIMS);
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[1], "sent", "{line}");
+        assert!(claimdesk_core::wire::is_case_reference(cols[2]), "{line}");
+    }
 }

@@ -71,7 +71,17 @@ pub struct Receipt {
     pub case_reference: String,
     /// When the service first stored it (RFC 3339, UTC).
     pub received_at: String,
+    /// Where the claim stands at the service: `received` (the only state this version has).
+    #[serde(default = "received")]
+    pub status: String,
 }
+
+fn received() -> String {
+    RECEIVED.to_owned()
+}
+
+/// The status of a claim the service has stored.
+pub const RECEIVED: &str = "received";
 
 /// Every error answer of the service: the same `{code, message, field?}` shape as the app's,
 /// with per-field problems in `errors` for `422`.

@@ -231,6 +231,7 @@ impl Intake {
             id: payload.id,
             case_reference: reference,
             received_at,
+            status: claimdesk_core::wire::RECEIVED.to_owned(),
         }))
     }
 
@@ -290,6 +291,7 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> 
                         id,
                         case_reference: r.get(1)?,
                         received_at: r.get(2)?,
+                        status: claimdesk_core::wire::RECEIVED.to_owned(),
                     },
                 ))
             },

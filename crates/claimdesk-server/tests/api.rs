@@ -132,6 +132,7 @@ async fn a_claim_is_stored_once_and_a_replay_gets_the_same_reference() {
         format!("/v1/claims/{}", c.id)
     );
     let receipt: Receipt = first.json().await.expect("receipt");
+    assert_eq!(receipt.status, "received");
     assert!(
         is_case_reference(&receipt.case_reference),
         "{}",

@@ -156,3 +156,49 @@ pub fn server_url(text: &str) -> std::result::Result<Url, FieldError> {
     }
     Ok(url)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_must_be_https_except_on_this_computer() {
+        for ok in [
+            "https://claims.example.com",
+            "http://127.0.0.1:8787/",
+            "http://localhost:8787",
+            "http://[::1]:8787/",
+        ] {
+            let url = server_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(url.path().ends_with('/'), "{url}");
+        }
+        for (bad, code) in [
+            ("", "settings.url_missing"),
+            ("claims.example.com", "settings.url_format"),
+            ("http://claims.example.com/", "settings.url_insecure"),
+            ("http://192.168.1.10:8787/", "settings.url_insecure"),
+            ("ftp://127.0.0.1/", "settings.url_insecure"),
+        ] {
+            let err = server_url(bad).expect_err(bad);
+            assert_eq!(
+                (err.field.as_str(), err.code.as_str()),
+                ("server_url", code),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_needs_a_token_without_spaces() {
+        let mut s = SyncSettings {
+            server_url: "https://claims.example.com/".into(),
+            device_token: String::new(),
+            auto_send: true,
+        };
+        assert_eq!(s.check()[0].code, "settings.token_missing");
+        s.device_token = "cdt_abc def".into();
+        assert_eq!(s.check()[0].code, "settings.token_format");
+        s.device_token = "cdt_abcdef".into();
+        assert!(s.check().is_empty());
+    }
+}
