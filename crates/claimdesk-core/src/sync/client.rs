@@ -83,18 +83,8 @@ impl Client {
             .send()
             .await
             .map_err(network_error)?;
-        let status = response.status().as_u16();
-        let from_service = response.headers().contains_key(SERVER_HEADER);
-        let location = header(&response, "location");
-        let retry_after = header(&response, "retry-after");
         let max_body = header(&response, MAX_BODY_HEADER).and_then(|v| v.parse().ok());
-        classify_ping(Answer {
-            status,
-            from_service,
-            location: location.as_deref(),
-            retry_after: retry_after.as_deref(),
-            body: &[],
-        })?;
+        classify_ping(Head::of(&response).answer(&[]))?;
         Ok(max_body)
     }
 
@@ -132,22 +122,39 @@ impl Client {
             .send()
             .await
             .map_err(network_error)?;
-        let status = response.status().as_u16();
-        let from_service = response.headers().contains_key(SERVER_HEADER);
-        let location = header(&response, "location");
-        let retry_after = header(&response, "retry-after");
+        let head = Head::of(&response);
         let body = response.bytes().await.map_err(network_error)?;
         progress(total, total);
-        classify(
-            out.payload.id,
-            Answer {
-                status,
-                from_service,
-                location: location.as_deref(),
-                retry_after: retry_after.as_deref(),
-                body: &body,
-            },
-        )
+        classify(out.payload.id, head.answer(&body))
+    }
+}
+
+/// What of an answer's status line and headers decides its outcome.
+struct Head {
+    status: u16,
+    from_service: bool,
+    location: Option<String>,
+    retry_after: Option<String>,
+}
+
+impl Head {
+    fn of(response: &reqwest::Response) -> Self {
+        Self {
+            status: response.status().as_u16(),
+            from_service: response.headers().contains_key(SERVER_HEADER),
+            location: header(response, "location"),
+            retry_after: header(response, "retry-after"),
+        }
+    }
+
+    fn answer<'a>(&'a self, body: &'a [u8]) -> Answer<'a> {
+        Answer {
+            status: self.status,
+            from_service: self.from_service,
+            location: self.location.as_deref(),
+            retry_after: self.retry_after.as_deref(),
+            body,
+        }
     }
 }
 
