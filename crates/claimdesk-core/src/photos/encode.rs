@@ -63,14 +63,17 @@ fn fit(rgb: Vec<u8>, w: u32, h: u32, max_edge: u32) -> Result<(Vec<u8>, u32, u32
     Ok((dst.into_vec(), nw, nh))
 }
 
-/// Baseline JPEG, 4:2:0, no EXIF/XMP/ICC/comment segments (only the JFIF header).
+/// Baseline JPEG, 4:2:0, no EXIF/XMP/ICC/comment segments (only the JFIF header), with
+/// Huffman tables fitted to the picture (same pixels, a few per cent fewer bytes to send).
 fn jpeg(rgb: &[u8], w: u32, h: u32, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let mut out = Vec::with_capacity(rgb.len() / 8);
     let (w16, h16) = (
         u16::try_from(w).map_err(|_| internal("width"))?,
         u16::try_from(h).map_err(|_| internal("height"))?,
     );
-    jpeg_encoder::Encoder::new(&mut out, quality)
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder.set_optimized_huffman_tables(true);
+    encoder
         .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| internal(&e.to_string()))?;
     Ok(out)
