@@ -322,3 +322,48 @@ async fn the_engine_loop_backs_off_honours_retry_after_and_delivers() {
         .iter()
         .any(|e| matches!(e, SyncEvent::Progress { sent, total, .. } if sent == total)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_automatic_sending_off_only_send_now_sends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client).expect("store");
+    let ids = queue_claims(&mut store, 2, 0, 0);
+    let engine = Engine::new(
+        Store::open_dir(&client).expect("store"),
+        None,
+        Arc::new(|_| {}),
+    )
+    .with_settings(SyncSettings {
+        server_url: server.url.clone(),
+        device_token: server.token.clone(),
+        auto_send: false,
+    });
+    let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
+    let backoff = Backoff {
+        min: Duration::from_millis(20),
+        max: Duration::from_millis(200),
+        idle: Duration::from_millis(50),
+    };
+    let task = tokio::spawn(engine.run(backoff, rx));
+    wake.send(Wake::ClaimQueued).expect("wake");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        server.intake.count().expect("count"),
+        0,
+        "nothing sent on its own"
+    );
+    wake.send(Wake::SendNow).expect("wake");
+    let started = std::time::Instant::now();
+    while server.intake.count().expect("count") < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Send now did not send"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(wake);
+    task.await.expect("engine stops");
+    assert_delivered_exactly_once(&store, &server.intake, &ids);
+}

@@ -303,7 +303,8 @@ impl Engine {
         let _ = self.store.requeue_in_flight();
         let mut delays = backoff.delays();
         let mut wait = Duration::ZERO;
-        let mut manual = true;
+        // With automatic sending off, even the start waits for "Send now".
+        let mut manual = false;
         loop {
             if !wait.is_zero() {
                 let deadline = tokio::time::Instant::now() + wait;
