@@ -548,7 +548,7 @@ fn image_png(path: &Path) {
 
 /// Fills the form through the DOM (keyboard entry has its own test) and queues it with
 /// Ctrl+Enter, as the clerk would.
-async fn queue_claim(c: &Client, i: usize) {
+async fn queue_claim(c: &Client, i: usize, queued_before: usize) {
     let values = [
         ("channel", "own_store".to_owned()),
         ("order_id", format!("A-{i}")),
@@ -577,7 +577,7 @@ async fn queue_claim(c: &Client, i: usize) {
         c,
         &format!(
             "document.querySelectorAll('#queue-list .claim[data-status=\"ready\"]').length === {}",
-            i + 1
+            queued_before + i + 1
         ),
     )
     .await;
@@ -598,18 +598,47 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
         ("CLAIMDESK_SERVER_URL", &url),
         ("CLAIMDESK_DEVICE_TOKEN", &token),
     ]);
+    // A claim queued five days ago that never got out: the queue raises the 3-day alert.
+    let five_days_ago = (chrono::Utc::now() - chrono::Duration::days(5))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let old = claimdesk_core::Claim {
+        id: claimdesk_core::ClaimId::new(),
+        status: Status::Ready,
+        created_at: five_days_ago.clone(),
+        updated_at: five_days_ago,
+        fields: claimdesk_core::ClaimFields {
+            channel: "own_store".into(),
+            order_id: "A-OLD".into(),
+            purchase_date: "2026-02-01".into(),
+            email: "old@example.fr".into(),
+            contact_name: "Client ancien".into(),
+            product_name: "PowerCore 10000".into(),
+            country: "FR".into(),
+            city: "Paris".into(),
+            postal_code: "75001".into(),
+            issue: "Waiting since last week.".into(),
+            ..Default::default()
+        },
+    };
+    Store::open_dir(driver.data_dir())
+        .expect("store")
+        .import(&old)
+        .expect("import");
     let c = driver.open_app().await;
+    wait_for(&c, "!document.getElementById('stale-alert').hidden").await;
+    let alert = js_string(&c, "document.getElementById('stale-alert').textContent").await;
+    assert!(alert.contains("more than 3 days"), "{alert}");
     wait_for(
         &c,
         "document.getElementById('sync-state').dataset.state === 'offline'",
     )
     .await;
     for i in 0..3 {
-        queue_claim(&c, i).await;
+        queue_claim(&c, i, 1).await;
     }
     wait_for(
         &c,
-        "document.getElementById('sync-pending').textContent.startsWith('3 ')",
+        "document.getElementById('sync-pending').textContent.startsWith('4 ')",
     )
     .await;
     screenshot(&c, "sync-offline.png").await;
@@ -650,7 +679,7 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     click(&c, "send-now").await;
     wait_for(
         &c,
-        "document.querySelectorAll('#queue-list .claim[data-status=\"sent\"] .ref-value').length === 3",
+        "document.querySelectorAll('#queue-list .claim[data-status=\"sent\"] .ref-value').length === 4",
     )
     .await;
     wait_for(
@@ -660,9 +689,13 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     .await;
     screenshot(&c, "sync-sent.png").await;
 
-    // Each reference on screen is the service's reference for that claim, and only three
+    // Each reference on screen is the service's reference for that claim, and only the four
     // claims arrived.
-    assert_eq!(intake.count().expect("count"), 3);
+    assert_eq!(intake.count().expect("count"), 4);
+    assert!(
+        js(&c, "document.getElementById('stale-alert').hidden").await == serde_json::json!(true),
+        "the alert goes once the old claim is sent"
+    );
     let shown = js(
         &c,
         "[...document.querySelectorAll('#queue-list .claim')].map(li => \
