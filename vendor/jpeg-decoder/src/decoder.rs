@@ -73,6 +73,45 @@ pub struct ImageInfo {
     pub coding_process: CodingProcess,
 }
 
+/// One component of a decoded image, before upsampling and colour conversion
+/// (ClaimDesk addition, see CLAIMDESK-PATCH.md).
+#[derive(Debug, Clone)]
+pub struct Plane {
+    /// Samples, `stride` bytes per row, at least `height` rows; bytes past `width` in a row
+    /// and rows past `height` are block padding.
+    pub data: Vec<u8>,
+    /// Meaningful samples per row.
+    pub width: usize,
+    /// Meaningful rows.
+    pub height: usize,
+    /// Bytes from one row to the next.
+    pub stride: usize,
+    /// The component's horizontal sampling factor (a plane with factor 1 in a frame whose
+    /// largest is 2 has one sample per two output pixels).
+    pub horizontal_sampling_factor: u8,
+    /// The component's vertical sampling factor.
+    pub vertical_sampling_factor: u8,
+}
+
+/// A decoded image as its component planes (ClaimDesk addition, see CLAIMDESK-PATCH.md).
+#[derive(Debug, Clone)]
+pub struct Planes {
+    /// One plane per component, in frame order.
+    pub planes: Vec<Plane>,
+    /// The largest horizontal sampling factor of the frame.
+    pub max_horizontal_sampling_factor: u8,
+    /// The largest vertical sampling factor of the frame.
+    pub max_vertical_sampling_factor: u8,
+    /// How the components become RGB, grey or CMYK (what `decode` would have applied).
+    pub color_transform: ColorTransform,
+}
+
+/// What `decode_internal` hands back.
+enum Decoded {
+    Pixels(Vec<u8>),
+    Planes(Vec<Vec<u8>>),
+}
+
 /// Describes the colour transform to apply before binary data is returned
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -263,7 +302,7 @@ impl<R: Read> Decoder<R> {
     ///
     /// If successful, the metadata can be obtained using the `info` method.
     pub fn read_info(&mut self) -> Result<()> {
-        WorkerScope::with(|worker| self.decode_internal(true, worker)).map(|_| ())
+        WorkerScope::with(|worker| self.decode_internal(true, false, worker)).map(|_| ())
     }
 
     /// Configure the decoder to scale the image during decoding.
@@ -291,17 +330,63 @@ impl<R: Read> Decoder<R> {
 
     /// Decodes the image and returns the decoded pixels if successful.
     pub fn decode(&mut self) -> Result<Vec<u8>> {
-        WorkerScope::with(|worker| self.decode_internal(false, worker))
+        match WorkerScope::with(|worker| self.decode_internal(false, false, worker))? {
+            Decoded::Pixels(pixels) => Ok(pixels),
+            Decoded::Planes(_) => Err(Error::Format("planes where pixels were asked for".to_owned())),
+        }
+    }
+
+    /// Decodes the image into its component planes, at the scale set by `scale`, without
+    /// upsampling subsampled components or converting colours (ClaimDesk addition).
+    ///
+    /// Peak memory is the planes themselves (plus the coefficients of a progressive image),
+    /// not a full-size interleaved copy. Lossless and 16-bit images are refused.
+    pub fn decode_planes(&mut self) -> Result<Planes> {
+        self.read_info()?;
+        if let Some(frame) = self.frame.as_ref() {
+            if frame.coding_process == CodingProcess::Lossless || frame.precision != 8 {
+                return Err(Error::Unsupported(UnsupportedFeature::SamplePrecision(frame.precision)));
+            }
+        }
+        let data = match WorkerScope::with(|worker| self.decode_internal(false, true, worker))? {
+            Decoded::Planes(data) => data,
+            Decoded::Pixels(_) => return Err(Error::Format("pixels where planes were asked for".to_owned())),
+        };
+        let frame = self.frame.as_ref().ok_or_else(|| Error::Format("no frame".to_owned()))?;
+        if data.len() != frame.components.len() || data.iter().any(Vec::is_empty) {
+            return Err(Error::Format("not all components have data".to_owned()));
+        }
+        let planes = frame
+            .components
+            .iter()
+            .zip(data)
+            .map(|(component, data)| Plane {
+                data,
+                width: usize::from(component.size.width),
+                height: usize::from(component.size.height),
+                stride: usize::from(component.block_size.width) * component.dct_scale,
+                horizontal_sampling_factor: component.horizontal_sampling_factor,
+                vertical_sampling_factor: component.vertical_sampling_factor,
+            })
+            .collect();
+        let max = |f: fn(&Component) -> u8| frame.components.iter().map(f).max().unwrap_or(1);
+        Ok(Planes {
+            planes,
+            max_horizontal_sampling_factor: max(|c| c.horizontal_sampling_factor),
+            max_vertical_sampling_factor: max(|c| c.vertical_sampling_factor),
+            color_transform: self.determine_color_transform(),
+        })
     }
 
     fn decode_internal(
         &mut self,
         stop_after_metadata: bool,
+        planes_out: bool,
         worker_scope: &WorkerScope,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<Decoded> {
         if stop_after_metadata && self.frame.is_some() {
             // The metadata has already been read.
-            return Ok(Vec::new());
+            return Ok(Decoded::Pixels(Vec::new()));
         } else if self.frame.is_none()
             && (read_u8(&mut self.reader)? != 0xFF
                 || Marker::from_u8(read_u8(&mut self.reader)?) != Some(Marker::SOI))
@@ -381,7 +466,7 @@ impl<R: Read> Decoder<R> {
                     self.frame = Some(frame);
 
                     if stop_after_metadata {
-                        return Ok(Vec::new());
+                        return Ok(Decoded::Pixels(Vec::new()));
                     }
 
                     planes = vec![Vec::new(); component_count];
@@ -610,16 +695,17 @@ impl<R: Read> Decoder<R> {
         let preference = Self::select_worker(frame, PreferWorkerKind::Multithreaded);
 
         worker_scope.get_or_init_worker(preference, |worker| {
-            self.decode_planes(worker, planes, planes_u16)
+            self.decode_planes_with(worker, planes, planes_u16, planes_out)
         })
     }
 
-    fn decode_planes(
+    fn decode_planes_with(
         &mut self,
         worker: &mut dyn Worker,
         mut planes: Vec<Vec<u8>>,
         planes_u16: Vec<Vec<u16>>,
-    ) -> Result<Vec<u8>> {
+        planes_out: bool,
+    ) -> Result<Decoded> {
         if self.frame.is_none() {
             return Err(Error::Format(
                 "end of image encountered before frame".to_owned(),
@@ -683,8 +769,10 @@ impl<R: Read> Decoder<R> {
             }
         }
 
-        if frame.coding_process == CodingProcess::Lossless {
-            compute_image_lossless(frame, planes_u16)
+        if planes_out {
+            Ok(Decoded::Planes(planes))
+        } else if frame.coding_process == CodingProcess::Lossless {
+            compute_image_lossless(frame, planes_u16).map(Decoded::Pixels)
         } else {
             compute_image(
                 &frame.components,
@@ -692,6 +780,7 @@ impl<R: Read> Decoder<R> {
                 frame.output_size,
                 self.determine_color_transform(),
             )
+            .map(Decoded::Pixels)
         }
     }
 
