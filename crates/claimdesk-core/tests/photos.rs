@@ -100,6 +100,10 @@ fn decode(jpeg: &[u8]) -> image::RgbImage {
     let mut d = jpeg_decoder::Decoder::new(jpeg);
     let px = d.decode().expect("output decodes");
     let info = d.info().expect("info");
+    let px = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => px.iter().flat_map(|&l| [l, l, l]).collect(),
+        _ => px,
+    };
     ImageBuffer::from_raw(u32::from(info.width), u32::from(info.height), px).expect("rgb")
 }
 
@@ -504,4 +508,163 @@ fn iphone_heic_photos_are_decoded_and_made_into_plain_jpegs() {
         err.to_string().contains("again") || err.to_string().contains("JPEG"),
         "{err}"
     );
+}
+
+/// Smooth colour fields with a few sharp edges: what a photo of a product looks like to a
+/// resizer, without noise (so re-encoding at quality 82 changes little).
+fn scene(w: u32, h: u32) -> Vec<u8> {
+    let mut v = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (f64::from(x) / f64::from(w), f64::from(y) / f64::from(h));
+            let px = if fx < 0.25 && fy < 0.25 {
+                [220, 30, 30]
+            } else if fx > 0.75 && fy > 0.75 {
+                [30, 160, 60]
+            } else {
+                [
+                    (40.0 + 180.0 * fx) as u8,
+                    (60.0 + 120.0 * fy) as u8,
+                    (200.0 - 150.0 * fx * fy) as u8,
+                ]
+            };
+            v.extend_from_slice(&px);
+        }
+    }
+    v
+}
+
+/// Mean absolute difference per channel of two same-sized RGB images.
+fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&p, &q)| u64::from(p.abs_diff(q)))
+        .sum();
+    total as f64 / a.as_raw().len() as f64
+}
+
+/// The slow, obvious way: decode at full size to RGB, resize with `image`'s Lanczos3.
+fn reference_shrink(jpeg: &[u8], w: u32, h: u32) -> image::RgbImage {
+    image::imageops::resize(&decode(jpeg), w, h, image::imageops::FilterType::Lanczos3)
+}
+
+#[test]
+fn shrinking_from_the_planes_matches_a_full_decode_for_every_chroma_layout() {
+    use jpeg_encoder::SamplingFactor;
+    // (label, size, colour, sampling, progressive, max_edge): odd sizes put the chroma
+    // planes' edges between pixels; a small max_edge takes the reduced DCT scale too.
+    let cases = [
+        (
+            "4:2:0",
+            (1001, 667),
+            jpeg_encoder::ColorType::Rgb,
+            SamplingFactor::F_2_2,
+            false,
+            400,
+        ),
+        (
+            "4:2:2",
+            (800, 601),
+            jpeg_encoder::ColorType::Rgb,
+            SamplingFactor::F_2_1,
+            false,
+            320,
+        ),
+        (
+            "4:4:4",
+            (1000, 750),
+            jpeg_encoder::ColorType::Rgb,
+            SamplingFactor::F_1_1,
+            false,
+            400,
+        ),
+        (
+            "4:2:0 progressive",
+            (1000, 750),
+            jpeg_encoder::ColorType::Rgb,
+            SamplingFactor::F_2_2,
+            true,
+            400,
+        ),
+        (
+            "4:2:0 at 1/4 DCT scale",
+            (2000, 1500),
+            jpeg_encoder::ColorType::Rgb,
+            SamplingFactor::F_2_2,
+            false,
+            200,
+        ),
+        (
+            "greyscale",
+            (1000, 750),
+            jpeg_encoder::ColorType::Luma,
+            SamplingFactor::F_1_1,
+            false,
+            400,
+        ),
+    ];
+    for (label, (w, h), color, sampling, progressive, max_edge) in cases {
+        let rgb = scene(w, h);
+        let pixels: Vec<u8> = if color == jpeg_encoder::ColorType::Luma {
+            rgb.chunks_exact(3).map(|p| p[1]).collect()
+        } else {
+            rgb
+        };
+        let mut src = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut src, 95);
+        enc.set_sampling_factor(sampling);
+        enc.set_progressive(progressive);
+        enc.encode(&pixels, w as u16, h as u16, color)
+            .expect("encode");
+
+        let options = Options {
+            max_edge,
+            ..Options::default()
+        };
+        let out = photos::process(&src, &options).expect(label);
+        let expected_h = (u64::from(h) * u64::from(max_edge) + u64::from(w) / 2) / u64::from(w);
+        assert_eq!(
+            (out.width, out.height),
+            (max_edge, expected_h as u32),
+            "{label}"
+        );
+        let ours = decode(&out.bytes);
+        let reference = reference_shrink(&src, out.width, out.height);
+        let diff = mean_abs_diff(&ours, &reference);
+        assert!(
+            diff < 2.0,
+            "{label}: mean difference {diff:.2} from a full decode"
+        );
+        // The colours at the corners survive (chroma planes aligned with luma to the edge).
+        let (ow, oh) = ours.dimensions();
+        for (x, y) in [(2, 2), (ow - 3, oh - 3), (ow / 2, oh / 2)] {
+            let (a, b) = (ours.get_pixel(x, y), reference.get_pixel(x, y));
+            let worst =
+                a.0.iter()
+                    .zip(b.0)
+                    .map(|(p, q)| p.abs_diff(q))
+                    .max()
+                    .unwrap_or(0);
+            assert!(worst <= 12, "{label} at ({x},{y}): {a:?} vs {b:?}");
+        }
+    }
+}
+
+#[test]
+fn a_large_photo_taken_sideways_is_turned_upright() {
+    let (w, h) = (3200, 2400);
+    let src = with_segment(
+        &encode_jpeg(&card(w, h), w, h, jpeg_encoder::ColorType::Rgb, 90, false),
+        &exif_app1(6, true),
+    );
+    let out = photos::process(&src, &Options::default()).expect("processed");
+    assert_eq!((out.width, out.height), (1200, 1600));
+    assert_no_metadata(&out.bytes);
+    let img = decode(&out.bytes);
+    // Orientation 6: the stored top-left lands top-right once upright.
+    assert!(is_red(img.get_pixel(1200 - 50, 50)));
+    assert!(!is_red(img.get_pixel(50, 50)));
 }

@@ -38,18 +38,26 @@ pub(super) fn finish(
     })
 }
 
-/// Scales down (never up) so the long edge is at most `max_edge`, with Lanczos3.
-fn fit(rgb: Vec<u8>, w: u32, h: u32, max_edge: u32) -> Result<(Vec<u8>, u32, u32), PhotoError> {
+/// The size a `w`×`h` picture is shrunk to so its long edge is at most `max_edge` (never
+/// enlarged), rounded to the nearest pixel as libvips does (3000×2000 → 1600×1067).
+pub(super) fn fitted_size(w: u32, h: u32, max_edge: u32) -> (u32, u32) {
     let long = w.max(h);
     if long <= max_edge {
-        return Ok((rgb, w, h));
+        return (w, h);
     }
-    // Rounded to the nearest pixel, as libvips does (3000×2000 → 1600×1067).
     let scale = |side: u32| {
         ((u64::from(side) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long)).max(1)
             as u32
     };
-    let (nw, nh) = (scale(w), scale(h));
+    (scale(w), scale(h))
+}
+
+/// Scales down (never up) so the long edge is at most `max_edge`, with Lanczos3.
+fn fit(rgb: Vec<u8>, w: u32, h: u32, max_edge: u32) -> Result<(Vec<u8>, u32, u32), PhotoError> {
+    let (nw, nh) = fitted_size(w, h, max_edge);
+    if (nw, nh) == (w, h) {
+        return Ok((rgb, w, h));
+    }
     let src =
         Image::from_vec_u8(w, h, rgb, PixelType::U8x3).map_err(|e| internal(&e.to_string()))?;
     let mut dst = Image::new(nw, nh, PixelType::U8x3);
@@ -73,13 +81,15 @@ fn jpeg(rgb: &[u8], w: u32, h: u32, quality: u8) -> Result<Vec<u8>, PhotoError> 
     );
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     encoder.set_optimized_huffman_tables(true);
+    encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
     encoder
         .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| internal(&e.to_string()))?;
     Ok(out)
 }
 
-fn internal(detail: &str) -> PhotoError {
+/// A failure of ClaimDesk's own pixel handling, reported as a damaged picture.
+pub(super) fn internal(detail: &str) -> PhotoError {
     PhotoError::Corrupt {
         detail: format!("internal: {detail}"),
     }

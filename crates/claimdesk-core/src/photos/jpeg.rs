@@ -2,11 +2,17 @@
 //! and zune-jpeg fill the missing part with grey, which could hide a receipt's total) and
 //! can decode at 1/2, 1/4 or 1/8 scale inside the DCT, so a 48 MP photo never exists in
 //! memory at full size.
+//!
+//! A photo that must shrink is decoded at the smallest DCT scale that still leaves at least
+//! a factor of two for the Lanczos resize (libvips' rule: the DCT's own shrink is sharper and
+//! aliases fine detail), into its Y/Cb/Cr planes, which `planar` shrinks to the output size
+//! before converting to RGB. CMYK and lossless JPEGs, and photos that already fit, take the
+//! plain path: decode to RGB, then the shared resize.
 
 use super::detect::{has_metadata, Format};
-use super::{check_pixels, encode, Options, PhotoError, Processed, MAX_JPEG_PIXELS};
+use super::{check_pixels, encode, planar, Options, PhotoError, Processed, MAX_JPEG_PIXELS};
 use image::metadata::Orientation;
-use jpeg_decoder::{Decoder, PixelFormat};
+use jpeg_decoder::{CodingProcess, Decoder, PixelFormat};
 
 /// Decodes from `reader`; `head` is the file's start (for metadata), `original` reads the
 /// whole file when it may be kept as it is.
@@ -18,9 +24,7 @@ pub(super) fn process(
 ) -> Result<Processed, PhotoError> {
     let mut decoder = Decoder::new(std::io::BufReader::new(reader));
     decoder.read_info().map_err(decode_error)?;
-    let info = decoder.info().ok_or_else(|| PhotoError::Corrupt {
-        detail: "no image header".into(),
-    })?;
+    let info = decoder.info().ok_or_else(no_header)?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     check_pixels(width, height, MAX_JPEG_PIXELS)?;
     let orientation = decoder
@@ -29,25 +33,34 @@ pub(super) fn process(
         .unwrap_or(Orientation::NoTransforms);
 
     let long = width.max(height);
+    let (out_w, out_h) = encode::fitted_size(width, height, options.max_edge);
+    let planar = long > options.max_edge
+        && info.pixel_format != PixelFormat::CMYK32
+        && info.coding_process != CodingProcess::Lossless;
     if long > options.max_edge {
-        // Ask for at least the final size; the decoder picks the smallest DCT scale above it.
-        let w = (u64::from(width) * u64::from(options.max_edge)).div_ceil(u64::from(long));
-        let h = (u64::from(height) * u64::from(options.max_edge)).div_ceil(u64::from(long));
+        // The decoder picks the smallest DCT scale giving at least the size asked for: twice
+        // the output for the planar path; the output itself for CMYK, whose full-size
+        // decode holds four bytes a pixel.
+        let factor = if planar { 2 } else { 1 };
+        let at_least = |side: u32| u16::try_from(side.saturating_mul(factor)).unwrap_or(u16::MAX);
         decoder
-            .scale(
-                u16::try_from(w).unwrap_or(u16::MAX),
-                u16::try_from(h).unwrap_or(u16::MAX),
-            )
+            .scale(at_least(out_w), at_least(out_h))
             .map_err(decode_error)?;
     }
-    let pixels = decoder.decode().map_err(decode_error)?;
-    let info = decoder.info().ok_or_else(|| PhotoError::Corrupt {
-        detail: "no image header".into(),
-    })?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    // The decoder's own buffers (component planes, the reader) go before resizing starts.
-    drop(decoder);
-    let rgb = to_rgb(pixels, info.pixel_format, (w * h) as usize)?;
+    let (rgb, w, h) = if planar {
+        let planes = decoder.decode_planes().map_err(decode_error)?;
+        let (w, h) = decoded_size(&decoder)?;
+        drop(decoder);
+        (planar::to_rgb(planes, w, h, out_w, out_h)?, out_w, out_h)
+    } else {
+        let pixels = decoder.decode().map_err(decode_error)?;
+        let (w, h) = decoded_size(&decoder)?;
+        let format = decoder.info().map(|i| i.pixel_format);
+        // The decoder's own buffers (component planes, the reader) go before resizing starts.
+        drop(decoder);
+        let format = format.ok_or_else(no_header)?;
+        (to_rgb(pixels, format, (w * h) as usize)?, w, h)
+    };
     let mut out = encode::finish(rgb, w, h, orientation, options, Format::Jpeg)?;
 
     // Already small, upright and clean: keep the original if re-encoding would only grow it.
@@ -63,6 +76,18 @@ pub(super) fn process(
         }
     }
     Ok(out)
+}
+
+/// The picture's size at the scale it was decoded.
+fn decoded_size<R: std::io::Read>(decoder: &Decoder<R>) -> Result<(u32, u32), PhotoError> {
+    let info = decoder.info().ok_or_else(no_header)?;
+    Ok((u32::from(info.width), u32::from(info.height)))
+}
+
+fn no_header() -> PhotoError {
+    PhotoError::Corrupt {
+        detail: "no image header".into(),
+    }
 }
 
 fn to_rgb(pixels: Vec<u8>, format: PixelFormat, count: usize) -> Result<Vec<u8>, PhotoError> {

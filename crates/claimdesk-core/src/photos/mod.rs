@@ -12,6 +12,7 @@ mod encode;
 mod heic;
 mod jpeg;
 mod pdf;
+mod planar;
 mod raster;
 
 use serde::Serialize;
