@@ -86,11 +86,12 @@ pub struct Plane {
     pub height: usize,
     /// Bytes from one row to the next.
     pub stride: usize,
-    /// The component's horizontal sampling factor (a plane with factor 1 in a frame whose
-    /// largest is 2 has one sample per two output pixels).
-    pub horizontal_sampling_factor: u8,
-    /// The component's vertical sampling factor.
-    pub vertical_sampling_factor: u8,
+    /// How many samples of a row span the picture's width exactly (fractional when
+    /// subsampling does not divide it; `width` rounds it up). A plane subsampled 2:1 in a
+    /// 4000 px wide picture decoded at full scale spans 2000.
+    pub extent_width: f64,
+    /// How many rows span the picture's height exactly.
+    pub extent_height: f64,
 }
 
 /// A decoded image as its component planes (ClaimDesk addition, see CLAIMDESK-PATCH.md).
@@ -98,10 +99,6 @@ pub struct Plane {
 pub struct Planes {
     /// One plane per component, in frame order.
     pub planes: Vec<Plane>,
-    /// The largest horizontal sampling factor of the frame.
-    pub max_horizontal_sampling_factor: u8,
-    /// The largest vertical sampling factor of the frame.
-    pub max_vertical_sampling_factor: u8,
     /// How the components become RGB, grey or CMYK (what `decode` would have applied).
     pub color_transform: ColorTransform,
 }
@@ -330,6 +327,11 @@ impl<R: Read> Decoder<R> {
 
     /// Decodes the image and returns the decoded pixels if successful.
     pub fn decode(&mut self) -> Result<Vec<u8>> {
+        if let Some(frame) = self.frame.as_ref() {
+            if frame.components.windows(2).any(|c| c[0].dct_scale != c[1].dct_scale) {
+                return Err(Error::Format("components scaled apart: use decode_planes".to_owned()));
+            }
+        }
         match WorkerScope::with(|worker| self.decode_internal(false, false, worker))? {
             Decoded::Pixels(pixels) => Ok(pixels),
             Decoded::Planes(_) => Err(Error::Format("planes where pixels were asked for".to_owned())),
@@ -356,26 +358,69 @@ impl<R: Read> Decoder<R> {
         if data.len() != frame.components.len() || data.iter().any(Vec::is_empty) {
             return Err(Error::Format("not all components have data".to_owned()));
         }
+        let max = |f: fn(&Component) -> u8| {
+            f64::from(frame.components.iter().map(f).max().unwrap_or(1))
+        };
+        let (h_max, v_max) = (max(|c| c.horizontal_sampling_factor), max(|c| c.vertical_sampling_factor));
         let planes = frame
             .components
             .iter()
             .zip(data)
-            .map(|(component, data)| Plane {
-                data,
-                width: usize::from(component.size.width),
-                height: usize::from(component.size.height),
-                stride: usize::from(component.block_size.width) * component.dct_scale,
-                horizontal_sampling_factor: component.horizontal_sampling_factor,
-                vertical_sampling_factor: component.vertical_sampling_factor,
+            .map(|(component, data)| {
+                let scale = component.dct_scale as f64 / 8.0;
+                Plane {
+                    data,
+                    width: usize::from(component.size.width),
+                    height: usize::from(component.size.height),
+                    stride: usize::from(component.block_size.width) * component.dct_scale,
+                    extent_width: f64::from(frame.image_size.width) * scale
+                        * f64::from(component.horizontal_sampling_factor) / h_max,
+                    extent_height: f64::from(frame.image_size.height) * scale
+                        * f64::from(component.vertical_sampling_factor) / v_max,
+                }
             })
             .collect();
-        let max = |f: fn(&Component) -> u8| frame.components.iter().map(f).max().unwrap_or(1);
         Ok(Planes {
             planes,
-            max_horizontal_sampling_factor: max(|c| c.horizontal_sampling_factor),
-            max_vertical_sampling_factor: max(|c| c.vertical_sampling_factor),
             color_transform: self.determine_color_transform(),
         })
+    }
+
+    /// The colour transform `decode` will apply, once the header is read (ClaimDesk
+    /// addition): whether three components are Y/Cb/Cr or R/G/B, say.
+    pub fn color_transform(&self) -> Option<ColorTransform> {
+        self.frame.as_ref().map(|_| self.determine_color_transform())
+    }
+
+    /// Each component's (horizontal, vertical) sampling factors, in frame order, once the
+    /// header is read (ClaimDesk addition): `[(2, 2), (1, 1), (1, 1)]` is 4:2:0.
+    pub fn sampling_factors(&self) -> Option<Vec<(u8, u8)>> {
+        self.frame.as_ref().map(|frame| {
+            frame
+                .components
+                .iter()
+                .map(|c| (c.horizontal_sampling_factor, c.vertical_sampling_factor))
+                .collect()
+        })
+    }
+
+    /// Decodes component `index` (frame order) at half the size the frame's scale gives it
+    /// (ClaimDesk addition): full-resolution chroma that will be subsampled anyway, say.
+    /// Returns `false`, changing nothing, at 1/8 already. Call after `scale`; afterwards only
+    /// `decode_planes` decodes, and `decode` refuses.
+    pub fn halve_component(&mut self, index: usize) -> Result<bool> {
+        self.read_info()?;
+        let frame = self.frame.as_mut().ok_or_else(|| Error::Format("no frame".to_owned()))?;
+        let idct_size = frame
+            .components
+            .get(index)
+            .map(|c| c.dct_scale)
+            .ok_or_else(|| Error::Format(format!("no component {}", index)))?;
+        if idct_size <= 1 {
+            return Ok(false);
+        }
+        frame.update_component_idct_size(index, idct_size / 2)?;
+        Ok(true)
     }
 
     fn decode_internal(

@@ -131,6 +131,16 @@ impl FrameInfo {
 
         Ok(())
     }
+
+    /// Gives one component its own IDCT size (ClaimDesk addition, for planar output only).
+    pub(crate) fn update_component_idct_size(&mut self, index: usize, idct_size: usize) -> Result<()> {
+        let component = self.components.get_mut(index).ok_or_else(|| {
+            Error::Format(format!("no component {}", index))
+        })?;
+        component.dct_scale = idct_size;
+        update_component_sizes(self.image_size, &mut self.components)?;
+        Ok(())
+    }
 }
 
 fn read_length<R: Read>(reader: &mut R, marker: Marker) -> Result<usize> {

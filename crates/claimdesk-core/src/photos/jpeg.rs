@@ -12,7 +12,7 @@
 use super::detect::{has_metadata, Format};
 use super::{check_pixels, encode, planar, Options, PhotoError, Processed, MAX_JPEG_PIXELS};
 use image::metadata::Orientation;
-use jpeg_decoder::{CodingProcess, Decoder, PixelFormat};
+use jpeg_decoder::{CodingProcess, ColorTransform, Decoder, PixelFormat};
 
 /// Decodes from `reader`; `head` is the file's start (for metadata), `original` reads the
 /// whole file when it may be kept as it is.
@@ -48,10 +48,10 @@ pub(super) fn process(
             .map_err(decode_error)?;
     }
     let (rgb, w, h) = if planar {
+        halve_full_resolution_chroma(&mut decoder)?;
         let planes = decoder.decode_planes().map_err(decode_error)?;
-        let (w, h) = decoded_size(&decoder)?;
         drop(decoder);
-        (planar::to_rgb(planes, w, h, out_w, out_h)?, out_w, out_h)
+        (planar::to_rgb(planes, out_w, out_h)?, out_w, out_h)
     } else {
         let pixels = decoder.decode().map_err(decode_error)?;
         let (w, h) = decoded_size(&decoder)?;
@@ -76,6 +76,26 @@ pub(super) fn process(
         }
     }
     Ok(out)
+}
+
+/// Chroma stored at full resolution (4:4:4, as libvips and Photoshop save at high quality)
+/// is decoded at half the luma's DCT scale: the stored JPEG subsamples it 4:2:0 anyway, and
+/// it would otherwise double the memory a 12 MP photo takes.
+fn halve_full_resolution_chroma<R: std::io::Read>(
+    decoder: &mut Decoder<R>,
+) -> Result<(), PhotoError> {
+    if decoder.color_transform() != Some(ColorTransform::YCbCr) {
+        return Ok(());
+    }
+    let factors = decoder.sampling_factors().unwrap_or_default();
+    if let [luma, chroma @ ..] = factors.as_slice() {
+        for (i, sampling) in chroma.iter().enumerate() {
+            if sampling == luma {
+                decoder.halve_component(i + 1).map_err(decode_error)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The picture's size at the scale it was decoded.

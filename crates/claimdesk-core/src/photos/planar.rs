@@ -9,29 +9,13 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use jpeg_decoder::{ColorTransform, Plane, Planes};
 
-/// Resizes the decoded `planes` (a `width`×`height` picture, at the decoder's scale) to
-/// `out_w`×`out_h` and returns 8-bit RGB. Each plane is freed as soon as it is resized.
-pub(super) fn to_rgb(
-    planes: Planes,
-    width: u32,
-    height: u32,
-    out_w: u32,
-    out_h: u32,
-) -> Result<Vec<u8>, PhotoError> {
-    let (max_h, max_v) = (
-        f64::from(planes.max_horizontal_sampling_factor.max(1)),
-        f64::from(planes.max_vertical_sampling_factor.max(1)),
-    );
+/// Resizes the decoded `planes` to `out_w`×`out_h` and returns 8-bit RGB. Each plane is
+/// freed as soon as it is resized.
+pub(super) fn to_rgb(planes: Planes, out_w: u32, out_h: u32) -> Result<Vec<u8>, PhotoError> {
     let resized = planes
         .planes
         .into_iter()
-        .map(|plane| {
-            // A plane with half the sampling factor covers the picture with half the samples;
-            // its exact (possibly fractional) extent keeps JPEG's centred chroma in place.
-            let extent_w = f64::from(width) * f64::from(plane.horizontal_sampling_factor) / max_h;
-            let extent_h = f64::from(height) * f64::from(plane.vertical_sampling_factor) / max_v;
-            resize_plane(plane, extent_w, extent_h, out_w, out_h)
-        })
+        .map(|plane| resize_plane(plane, out_w, out_h))
         .collect::<Result<Vec<_>, _>>()?;
     match (planes.color_transform, resized.as_slice()) {
         (ColorTransform::YCbCr, [y, cb, cr]) => Ok(ycbcr_to_rgb(y, cb, cr)),
@@ -53,13 +37,10 @@ pub(super) fn to_rgb(
     }
 }
 
-fn resize_plane(
-    plane: Plane,
-    extent_w: f64,
-    extent_h: f64,
-    out_w: u32,
-    out_h: u32,
-) -> Result<Vec<u8>, PhotoError> {
+/// Resizes the part of `plane` that spans the picture — its exact, possibly fractional
+/// extent, which keeps JPEG's centred chroma aligned with luma to the last pixel.
+fn resize_plane(plane: Plane, out_w: u32, out_h: u32) -> Result<Vec<u8>, PhotoError> {
+    let (extent_w, extent_h) = (plane.extent_width, plane.extent_height);
     let stride = u32::try_from(plane.stride).map_err(|_| internal("plane stride"))?;
     let rows = u32::try_from(plane.data.len() / plane.stride.max(1))
         .map_err(|_| internal("plane rows"))?;
