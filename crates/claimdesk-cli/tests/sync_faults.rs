@@ -137,6 +137,98 @@ async fn offline_first_then_the_service_comes_up() {
 use claimdesk_server::intake::Intake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = free.local_addr().expect("addr");
+    drop(free);
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client).expect("store");
+    let ids = queue_claims(&mut store, 2, 1, 5_000);
+    let server_dir = dir.path().join("server");
+    let token = Intake::open(&server_dir)
+        .expect("intake")
+        .add_device("d")
+        .expect("token");
+    let statuses: Arc<Mutex<Vec<Connection>>> = Arc::default();
+    let seen = statuses.clone();
+    let engine = Engine::new(
+        Store::open_dir(&client).expect("store"),
+        None,
+        Arc::new(move |e| {
+            if let SyncEvent::Status(s) = e {
+                seen.lock().expect("lock").push(s.connection);
+            }
+        }),
+    )
+    .with_settings(SyncSettings {
+        server_url: format!("http://{addr}/"),
+        device_token: token.clone(),
+        auto_send: true,
+    });
+    let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
+    // After the first refused pass the engine would wait at least a minute.
+    let backoff = Backoff {
+        min: Duration::from_secs(60),
+        max: Duration::from_secs(120),
+        probe: Duration::from_millis(100),
+        idle: Duration::from_secs(60),
+    };
+    let task = tokio::spawn(engine.run(backoff, rx));
+    let started = std::time::Instant::now();
+    while !statuses
+        .lock()
+        .expect("lock")
+        .contains(&Connection::Offline)
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "never offline");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let server = Server::start_on(&server_dir, addr, Some(token)).await;
+    let back = std::time::Instant::now();
+    while server.intake.count().expect("count") < 2 {
+        assert!(
+            back.elapsed() < Duration::from_secs(20),
+            "the engine waited for its backoff instead of noticing the service"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(wake);
+    task.await.expect("engine stops");
+    assert_delivered_exactly_once(&store, &server.intake, &ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_cut_half_way_back_off_instead_of_knocking() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client).expect("store");
+    let ids = queue_claims(&mut store, 1, 1, 50_000);
+    proxy.fail_next_posts(&[Fault::ResetMidBody]);
+    let engine = engine(&client, &proxy.url, &server.token);
+    let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
+    let backoff = Backoff {
+        min: Duration::from_secs(2),
+        max: Duration::from_secs(2),
+        probe: Duration::from_millis(50),
+        idle: Duration::from_secs(60),
+    };
+    let started = std::time::Instant::now();
+    let task = tokio::spawn(engine.run(backoff, rx));
+    while server.intake.count().expect("count") < 1 {
+        assert!(started.elapsed() < Duration::from_secs(20), "not delivered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The service answered its preflight all along: the retry waited for the backoff.
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    drop(wake);
+    task.await.expect("engine stops");
+    assert_delivered_exactly_once(&store, &server.intake, &ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_mid_sync_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
@@ -279,6 +371,7 @@ async fn the_engine_loop_backs_off_honours_retry_after_and_delivers() {
         min: Duration::from_millis(20),
         max: Duration::from_millis(200),
         idle: Duration::from_secs(60),
+        ..Backoff::default()
     };
     let started = std::time::Instant::now();
     let task = tokio::spawn(engine.run(backoff, rx));
@@ -345,6 +438,7 @@ async fn with_automatic_sending_off_only_send_now_sends() {
         min: Duration::from_millis(20),
         max: Duration::from_millis(200),
         idle: Duration::from_millis(50),
+        ..Backoff::default()
     };
     let task = tokio::spawn(engine.run(backoff, rx));
     wake.send(Wake::ClaimQueued).expect("wake");

@@ -83,15 +83,22 @@ pub struct PassReport {
     pub rejected: Vec<(ClaimId, ErrorBody)>,
     /// Why the pass stopped early (the connection or the service), if it did.
     pub stopped: Option<SyncError>,
+    /// The service could not be reached at all (its preflight failed to connect), as opposed
+    /// to an upload cut off half-way.
+    pub unreachable: bool,
 }
 
-/// How long to wait between failed passes: capped exponential backoff with full jitter.
+/// How long to wait between failed passes: capped exponential backoff, each wait its step
+/// plus a random part of it (so devices that lost the same uplink do not return in step).
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
     /// The first wait.
     pub min: Duration,
     /// The longest wait.
     pub max: Duration,
+    /// How often to knock (one preflight request) while the service cannot be reached, so
+    /// that a connection coming back is used at once rather than when the backoff ends.
+    pub probe: Duration,
     /// How often to look for new work when idle (claims queued by another process).
     pub idle: Duration,
 }
@@ -101,6 +108,7 @@ impl Default for Backoff {
         Self {
             min: Duration::from_secs(2),
             max: Duration::from_secs(120),
+            probe: Duration::from_secs(5),
             idle: Duration::from_secs(30),
         }
     }
@@ -229,7 +237,10 @@ impl Engine {
     ) -> Result<Option<SyncError>> {
         let max_body = match client.ping().await {
             Ok(max) => max,
-            Err(e) => return Ok(Some(e)),
+            Err(e) => {
+                report.unreachable = matches!(e, SyncError::Offline(_));
+                return Ok(Some(e));
+            }
         };
         self.connection = Connection::Online;
         while let Some(out) = self.store.pick_next()? {
@@ -295,9 +306,15 @@ impl Engine {
     }
 
     /// Runs until `wake` closes: a pass at start, then whenever a claim is queued, the clerk
-    /// asks, or the backoff/idle timer fires. Network trouble backs off (capped, jittered,
-    /// honouring `Retry-After`); success, "Send now" and new settings reset the backoff. A
-    /// refused token or missing settings wait for new settings.
+    /// asks, the connection comes back, or the backoff/idle timer fires. Network trouble
+    /// backs off (capped, jittered, honouring `Retry-After`); success, "Send now", new
+    /// settings and the connection coming back reset the backoff. A refused token or missing
+    /// settings wait for new settings.
+    ///
+    /// "Coming back" is seen by knocking every `backoff.probe` while the service could not be
+    /// reached at all (refused, no route, no DNS) — never after an upload was cut half-way
+    /// (a flaky link, where the backoff should spare the uplink) or while the service says
+    /// it is busy.
     pub async fn run(mut self, backoff: Backoff, mut wake: mpsc::UnboundedReceiver<Wake>) {
         // Claims left `sending` by a previous run go back in the queue.
         let _ = self.store.requeue_in_flight();
@@ -305,12 +322,34 @@ impl Engine {
         let mut wait = Duration::ZERO;
         // With automatic sending off, even the start waits for "Send now".
         let mut manual = false;
+        let mut unreachable = false;
         loop {
             if !wait.is_zero() {
                 let deadline = tokio::time::Instant::now() + wait;
+                let mut knock = tokio::time::Instant::now() + backoff.probe;
+                let prober = if unreachable {
+                    self.client().ok()
+                } else {
+                    None
+                };
                 loop {
+                    let probing = prober.is_some() && knock < deadline;
                     tokio::select! {
                         _ = tokio::time::sleep_until(deadline) => { manual = false; break }
+                        back = async {
+                            tokio::time::sleep_until(knock).await;
+                            match &prober {
+                                Some(client) => client.ping().await.is_ok(),
+                                None => false,
+                            }
+                        }, if probing => {
+                            if back {
+                                delays = backoff.delays();
+                                manual = false;
+                                break;
+                            }
+                            knock = tokio::time::Instant::now() + backoff.probe;
+                        }
                         w = wake.recv() => match w {
                             None => return,
                             Some(Wake::SendNow | Wake::SettingsChanged) => {
@@ -343,11 +382,13 @@ impl Engine {
                     if !report.sent.is_empty() {
                         delays = backoff.delays();
                     }
+                    unreachable = report.unreachable;
                     report.stopped
                 }
                 Err(e) => {
                     let e = SyncError::LocalStore(e.to_string());
                     self.problem = Some(e.problem());
+                    unreachable = false;
                     Some(e)
                 }
             };
