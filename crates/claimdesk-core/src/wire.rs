@@ -20,6 +20,11 @@ pub const CLAIMS_PATH: &str = "/v1/claims";
 /// The multipart part that carries the claim JSON; each attachment's part is named by its
 /// SHA-256.
 pub const CLAIM_PART: &str = "claim";
+
+/// Whether `name` can name an attachment part: a SHA-256 in lower-case hex.
+pub fn is_sha256_hex(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
 /// Room above the attachment bytes for the claim JSON and the multipart framing.
 pub const BODY_OVERHEAD: u64 = 256 * 1024;
 

@@ -7,7 +7,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use claimdesk_core::store::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
-use claimdesk_core::wire::{sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER};
+use claimdesk_core::wire::{
+    is_sha256_hex, sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER,
+};
 use claimdesk_core::{validate, ClaimId, FieldError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -191,31 +193,46 @@ async fn receive(
     device: String,
     multipart: &mut Multipart,
 ) -> Result<Response, ApiError> {
-    // Parts may come in any order; ClaimDesk sends the claim first, so a replay is answered
-    // before any attachment is read.
+    // Parts may come in any order; ClaimDesk sends the claim first, so for a replay the
+    // attachments are only read past, not kept. Every part's name is checked either way: a
+    // malformed upload is refused even when its claim was received before.
     let mut payload: Option<ClaimPayload> = None;
+    let mut replay: Option<Response> = None;
     let mut received: HashMap<String, Vec<u8>> = HashMap::new();
     while let Some(field) = multipart.next_field().await? {
         let name = field.name().unwrap_or_default().to_owned();
+        if name != CLAIM_PART && !is_sha256_hex(&name) {
+            return Err(ApiError::bad_request(format!(
+                "The upload has a part named “{name}”; parts are “claim” and one per attachment named by its SHA-256 in lower-case hex."
+            )));
+        }
         if name != CLAIM_PART {
-            let limit = usize::try_from(MAX_CLAIM_BYTES).unwrap_or(usize::MAX);
-            let bytes = read_limited(field, limit).await?.ok_or_else(too_large)?;
-            received.insert(name, bytes);
+            if replay.is_some() {
+                skip(field).await?;
+            } else {
+                let limit = usize::try_from(MAX_CLAIM_BYTES).unwrap_or(usize::MAX);
+                let bytes = read_limited(field, limit).await?.ok_or_else(too_large)?;
+                received.insert(name, bytes);
+            }
             continue;
         }
-        if payload.is_some() {
+        if payload.is_some() || replay.is_some() {
             return Err(ApiError::bad_request("The upload has two “claim” parts."));
         }
         let claim = read_claim(field).await?;
         if let Some((hash, receipt)) = intake.find(claim.id)? {
-            return Ok(if hash == claim.content_hash() {
+            replay = Some(if hash == claim.content_hash() {
                 (StatusCode::OK, Json(receipt)).into_response()
             } else {
                 conflict(claim.id).into_response()
             });
+            continue;
         }
         check_claim(&claim)?;
         payload = Some(claim);
+    }
+    if let Some(answer) = replay {
+        return Ok(answer);
     }
     let payload =
         payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
@@ -270,6 +287,12 @@ async fn read_claim(field: Field<'_>) -> Result<ClaimPayload, ApiError> {
             format!("The “claim” part is not a claim: {e}"),
         )
     })
+}
+
+/// Reads past a part whose bytes are not needed.
+async fn skip(mut field: Field<'_>) -> Result<(), ApiError> {
+    while field.chunk().await?.is_some() {}
+    Ok(())
 }
 
 /// The part's bytes, or `None` if it is longer than `limit`.

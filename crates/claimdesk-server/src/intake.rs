@@ -6,7 +6,7 @@
 //! immediate transaction: two uploads of the same claim, however concurrent, store one.
 
 use claimdesk_core::claim::now_timestamp;
-use claimdesk_core::wire::{case_reference, sha256_hex, ClaimPayload, Receipt};
+use claimdesk_core::wire::{case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt};
 use claimdesk_core::ClaimId;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
@@ -273,8 +273,8 @@ impl Intake {
 
     /// The stored bytes of an attachment, if present.
     pub fn blob(&self, sha256: &str) -> Option<Vec<u8>> {
-        let ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        ok.then(|| std::fs::read(self.blobs.join(sha256)).ok())
+        is_sha256_hex(sha256)
+            .then(|| std::fs::read(self.blobs.join(sha256)).ok())
             .flatten()
     }
 }

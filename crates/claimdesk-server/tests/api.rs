@@ -166,6 +166,39 @@ async fn a_claim_is_stored_once_and_a_replay_gets_the_same_reference() {
     assert_eq!(s.intake.count().expect("count"), 1);
 }
 
+#[tokio::test]
+async fn a_part_with_a_name_the_contract_does_not_allow_is_refused_even_on_replay() {
+    let s = start().await;
+    let photo = b"receipt bytes".as_slice();
+    let c = claim(photo);
+    let odd = |name: &str| form(&c, &[photo]).part(name.to_owned(), Part::bytes(b"x".to_vec()));
+    for (when, name) in [("first", ""), ("first", "photo.jpg")] {
+        let r = reqwest::Client::new()
+            .post(format!("{}/v1/claims", s.url))
+            .bearer_auth(&s.token)
+            .multipart(odd(name))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 400, "{when} upload with a part named {name:?}");
+        let body: ErrorBody = r.json().await.expect("error");
+        assert!(body.message.contains("SHA-256"), "{}", body.message);
+    }
+    assert_eq!(s.intake.count().expect("count"), 0);
+    assert_eq!(post(&s, &s.token, &c, &[photo]).await.status(), 201);
+    // The same claim again, well formed: the receipt; with an odd part: still refused.
+    assert_eq!(post(&s, &s.token, &c, &[photo]).await.status(), 200);
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/claims", s.url))
+        .bearer_auth(&s.token)
+        .multipart(odd(""))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 400);
+    assert_eq!(s.intake.count().expect("count"), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_of_one_claim_store_one() {
     let s = Arc::new(start().await);
