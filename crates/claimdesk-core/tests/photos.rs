@@ -553,62 +553,24 @@ fn reference_shrink(jpeg: &[u8], w: u32, h: u32) -> image::RgbImage {
 
 #[test]
 fn shrinking_from_the_planes_matches_a_full_decode_for_every_chroma_layout() {
-    use jpeg_encoder::SamplingFactor;
+    use jpeg_encoder::ColorType::{Luma, Rgb};
+    use jpeg_encoder::SamplingFactor::{F_1_1, F_2_1, F_2_2};
     // (label, size, colour, sampling, progressive, max_edge): odd sizes put the chroma
-    // planes' edges between pixels; a small max_edge takes the reduced DCT scale too.
+    // planes' edges between pixels; a small max_edge takes the reduced DCT scale too, and
+    // 4:4:4 has its chroma decoded at half scale.
+    #[rustfmt::skip]
     let cases = [
-        (
-            "4:2:0",
-            (1001, 667),
-            jpeg_encoder::ColorType::Rgb,
-            SamplingFactor::F_2_2,
-            false,
-            400,
-        ),
-        (
-            "4:2:2",
-            (800, 601),
-            jpeg_encoder::ColorType::Rgb,
-            SamplingFactor::F_2_1,
-            false,
-            320,
-        ),
-        (
-            "4:4:4",
-            (1000, 750),
-            jpeg_encoder::ColorType::Rgb,
-            SamplingFactor::F_1_1,
-            false,
-            400,
-        ),
-        (
-            "4:2:0 progressive",
-            (1000, 750),
-            jpeg_encoder::ColorType::Rgb,
-            SamplingFactor::F_2_2,
-            true,
-            400,
-        ),
-        (
-            "4:2:0 at 1/4 DCT scale",
-            (2000, 1500),
-            jpeg_encoder::ColorType::Rgb,
-            SamplingFactor::F_2_2,
-            false,
-            200,
-        ),
-        (
-            "greyscale",
-            (1000, 750),
-            jpeg_encoder::ColorType::Luma,
-            SamplingFactor::F_1_1,
-            false,
-            400,
-        ),
+        ("4:2:0",                  (1001, 667), Rgb,  F_2_2, false, 400),
+        ("4:2:2",                  (800, 601),  Rgb,  F_2_1, false, 320),
+        ("4:4:4",                  (1000, 750), Rgb,  F_1_1, false, 400),
+        ("4:2:0 progressive",      (1000, 750), Rgb,  F_2_2, true,  400),
+        ("4:4:4 progressive",      (1000, 750), Rgb,  F_1_1, true,  400),
+        ("4:2:0 at 1/4 DCT scale", (2000, 1500), Rgb, F_2_2, false, 200),
+        ("greyscale",              (1000, 750), Luma, F_1_1, false, 400),
     ];
     for (label, (w, h), color, sampling, progressive, max_edge) in cases {
         let rgb = scene(w, h);
-        let pixels: Vec<u8> = if color == jpeg_encoder::ColorType::Luma {
+        let pixels: Vec<u8> = if color == Luma {
             rgb.chunks_exact(3).map(|p| p[1]).collect()
         } else {
             rgb
