@@ -1,6 +1,7 @@
 //! Attachment commands: photos and PDFs from the file dialog, drag and drop, or the
 //! clipboard. The pipeline runs on a blocking thread, never on the UI thread.
 
+use crate::clipboard::{self, Pasted};
 use crate::error::UiError;
 use crate::state::AppState;
 use base64::Engine;
@@ -147,19 +148,36 @@ pub async fn attach_pasted(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.as_bytes())
         .map_err(|e| UiError::about_attachments("paste.invalid", format!("The pasted picture could not be read ({e}). Save it as a file and attach that.")))?;
+    Ok(attach_bytes(app, id, kind, bytes).await)
+}
+
+/// Attaches what the system clipboard holds — a copied picture, or files copied in a file
+/// manager — for webviews that do not show it to the page (WebKitGTK). Nothing attachable
+/// on the clipboard is no error: the list is empty.
+#[tauri::command]
+pub async fn attach_clipboard(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<AttachOutcome> {
+    match clipboard::read(&app).await {
+        Pasted::Image(bytes) => vec![attach_bytes(app, id, kind, bytes).await],
+        Pasted::Files(paths) => attach_paths(app, id, kind, paths).await,
+        Pasted::Nothing => Vec::new(),
+    }
+}
+
+/// Runs the pipeline on a pasted picture's bytes and stores the result.
+async fn attach_bytes(app: AppHandle, id: ClaimId, kind: Kind, bytes: Vec<u8>) -> AttachOutcome {
     let job = tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let processed = photos::process(&bytes, &Options::default());
         attach_one(&state, id, kind, String::new(), processed)
     });
-    Ok(job.await.unwrap_or_else(|e| AttachOutcome {
+    job.await.unwrap_or_else(|e| AttachOutcome {
         name: String::new(),
         attachment: None,
         error: Some(UiError::about_attachments(
             "internal",
             format!("Preparing the picture failed ({e}). Try again."),
         )),
-    }))
+    })
 }
 
 /// The claim's attachments, with thumbnails.

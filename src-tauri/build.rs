@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "attach_files",
     "attach_dialog",
     "attach_pasted",
+    "attach_clipboard",
     "list_attachments",
     "remove_attachment",
     "set_attachment_kind",

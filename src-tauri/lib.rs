@@ -2,6 +2,7 @@
 //! Everything worth testing lives in `claimdesk_core`.
 
 mod attach;
+mod clipboard;
 mod commands;
 mod error;
 mod state;
@@ -51,6 +52,7 @@ pub fn run() {
             attach::attach_files,
             attach::attach_dialog,
             attach::attach_pasted,
+            attach::attach_clipboard,
             attach::list_attachments,
             attach::remove_attachment,
             attach::set_attachment_kind,

@@ -539,6 +539,103 @@ async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_
     c.close().await.expect("close");
 }
 
+/// A picture on the display's real clipboard, served by `xclip` until dropped: what a
+/// screenshot tool or a browser's "Copy image" leaves there.
+struct CopiedPicture(Child);
+
+impl CopiedPicture {
+    fn new(path: &Path) -> Self {
+        let child = Command::new("xclip")
+            .args(["-quiet", "-selection", "clipboard", "-t", "image/png", "-i"])
+            .arg(path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xclip is installed (scripts/setup.sh --test)");
+        // It owns the clipboard once it answers a request for its targets.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let targets = Command::new("xclip")
+                .args(["-selection", "clipboard", "-t", "TARGETS", "-o"])
+                .output()
+                .expect("xclip");
+            if String::from_utf8_lossy(&targets.stdout).contains("image/png") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "xclip did not take the clipboard"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        CopiedPicture(child)
+    }
+}
+
+impl Drop for CopiedPicture {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const CTRL_V: &str = "\u{E009}v\u{E000}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_v_attaches_a_picture_from_the_system_clipboard() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let c = driver.open_app().await;
+    type_into(&c, "f-contact_name", "Ines Duarte").await;
+
+    // In a text field: WebKitGTK shows the page an empty paste; the shell reads the clipboard.
+    let png = driver.data_dir().join("copied.png");
+    image_png(&png);
+    let copied = CopiedPicture::new(&png);
+    type_into(&c, "f-staff_note", CTRL_V).await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#att-list li.att img').length === 1",
+    )
+    .await;
+    assert_eq!(
+        value(&c, "staff_note").await,
+        "",
+        "no text pasted into the field"
+    );
+    drop(copied);
+
+    // Outside any field (the focus on the page itself), Ctrl+V attaches too.
+    let photo = driver.data_dir().join("copied-photo.png");
+    image::RgbImage::from_fn(1200, 900, |x, y| {
+        image::Rgb([(x / 5) as u8, (y / 4) as u8, 90])
+    })
+    .save_with_format(&photo, image::ImageFormat::Png)
+    .expect("png");
+    let _copied = CopiedPicture::new(&photo);
+    js(&c, "(document.activeElement.blur(), 0)").await;
+    type_keys(&c, CTRL_V).await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#att-list li.att img').length === 2",
+    )
+    .await;
+    assert_eq!(value(&c, "contact_name").await, "Ines Duarte");
+
+    let id = js_string(
+        &c,
+        "document.getElementById('queue-list').querySelector('li.current')?.dataset.id ?? ''",
+    )
+    .await;
+    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let stored = store
+        .attachments(id.parse().expect("id"))
+        .expect("attachments");
+    let sizes: Vec<(u32, u32)> = stored.iter().map(|a| (a.width, a.height)).collect();
+    assert_eq!(sizes, vec![(800, 500), (1200, 900)]);
+    c.close().await.expect("close");
+}
+
 /// Writes a small PNG screenshot to `path`.
 fn image_png(path: &Path) {
     let img = image::RgbImage::from_fn(800, 500, |x, _| image::Rgb([x as u8, 200, 255]));

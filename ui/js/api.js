@@ -13,6 +13,7 @@ export const openClaim = (id) => invoke('open_claim', { id });
 export const attachDialog = (id, kind) => invoke('attach_dialog', { id, kind });
 export const attachFiles = (id, kind, paths) => invoke('attach_files', { id, kind, paths });
 export const attachPasted = (id, kind, bytes) => invoke('attach_pasted', { id, kind, data: toBase64(bytes) });
+export const attachClipboard = (id, kind) => invoke('attach_clipboard', { id, kind });
 export const listAttachments = (id) => invoke('list_attachments', { id });
 export const removeAttachment = (id, attachment) => invoke('remove_attachment', { id, attachment });
 export const syncStatus = () => invoke('sync_status');

@@ -14,6 +14,7 @@ export function setup(context) {
   $('att-kind').replaceChildren(...KINDS.map((k) => new Option(t(`kind.${k}`), k)));
   $('att-add').addEventListener('click', () => run(() => api.attachDialog(ctx.claimId(), kind())));
   document.addEventListener('paste', onPaste);
+  document.addEventListener('keydown', onPasteKey);
   const webview = window.__TAURI__?.webview?.getCurrentWebview?.();
   webview?.onDragDropEvent((ev) => {
     const p = ev.payload;
@@ -41,14 +42,32 @@ async function run(call) {
   }
 }
 
+const editable = (el) => el instanceof HTMLElement
+  && (el.isContentEditable || (el.matches('input, textarea') && !el.readOnly && !el.disabled));
+
 async function onPaste(ev) {
   const files = [...(ev.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
-  if (!files.length) return; // ordinary text paste
-  ev.preventDefault();
-  for (const f of files) {
-    const bytes = new Uint8Array(await f.arrayBuffer());
-    await run(() => api.attachPasted(ctx.claimId(), kind(), bytes));
+  if (files.length) {
+    ev.preventDefault();
+    for (const f of files) {
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      await run(() => api.attachPasted(ctx.claimId(), kind(), bytes));
+    }
+    return;
   }
+  // Text goes into the field as usual. WebKitGTK shows the page nothing at all for a copied
+  // picture or copied files, so an empty paste asks the shell to read the clipboard.
+  if (ev.clipboardData?.types?.length) return;
+  ev.preventDefault();
+  await run(() => api.attachClipboard(ctx.claimId(), kind()));
+}
+
+/** Ctrl+V outside a text field: WebKit fires no paste event there, so read the clipboard. */
+async function onPasteKey(ev) {
+  const isPaste = (ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && ev.key.toLowerCase() === 'v';
+  if (!isPaste || editable(ev.target) || document.querySelector('dialog[open]')) return;
+  ev.preventDefault();
+  await run(() => api.attachClipboard(ctx.claimId(), kind()));
 }
 
 function showOutcomes(outcomes) {
