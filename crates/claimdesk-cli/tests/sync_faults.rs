@@ -5,9 +5,11 @@ mod common;
 
 use claimdesk_core::sync::{Backoff, Connection, Engine, SyncError, SyncEvent, SyncSettings, Wake};
 use claimdesk_core::{ClaimId, Status, Store};
+use claimdesk_server::intake::Intake;
 use common::proxy::{Fault, Proxy};
 use common::{assert_delivered_exactly_once, queue_claims, Server};
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +39,35 @@ async fn drain(engine: &mut Engine) -> Vec<SyncError> {
         }
     }
     panic!("queue not drained after 30 passes; stops: {stops:?}");
+}
+
+/// A claims service that is not running yet: a loopback port nobody listens on (connection
+/// refused), its data folder, and a device token it will accept once started.
+struct DownService {
+    addr: SocketAddr,
+    dir: PathBuf,
+    token: String,
+}
+
+impl DownService {
+    fn new(dir: PathBuf) -> Self {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = free.local_addr().expect("addr");
+        drop(free);
+        let token = Intake::open(&dir)
+            .expect("intake")
+            .add_device("d")
+            .expect("token");
+        Self { addr, dir, token }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    async fn start(self) -> Server {
+        Server::start_on(&self.dir, self.addr, Some(self.token)).await
+    }
 }
 
 fn status_of(store: &Store, id: ClaimId) -> Status {
@@ -113,43 +144,26 @@ async fn a_captive_portal_is_never_taken_for_the_service() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_first_then_the_service_comes_up() {
     let dir = tempfile::tempdir().expect("tmp");
-    // A port nobody listens on yet: connection refused.
-    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = free.local_addr().expect("addr");
-    drop(free);
+    let service = DownService::new(dir.path().join("server"));
     let client = dir.path().join("client");
     let mut store = Store::open_dir(&client).expect("store");
     let ids = queue_claims(&mut store, 3, 1, 5_000);
-    let server_dir = dir.path().join("server");
-    let token = Intake::open(&server_dir)
-        .expect("intake")
-        .add_device("d")
-        .expect("token");
-    let mut engine = engine(&client, &format!("http://{addr}/"), &token);
+    let mut engine = engine(&client, &service.url(), &service.token);
     let report = engine.pass().await.expect("pass");
     assert_eq!(report.stopped.map(|e| e.code()), Some("sync.offline"));
     assert_eq!(engine.status(None).expect("status").outbox.pending, 3);
-    let server = Server::start_on(&server_dir, addr, Some(token)).await;
+    let server = service.start().await;
     assert!(drain(&mut engine).await.is_empty());
     assert_delivered_exactly_once(&store, &server.intake, &ids);
 }
 
-use claimdesk_server::intake::Intake;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
     let dir = tempfile::tempdir().expect("tmp");
-    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = free.local_addr().expect("addr");
-    drop(free);
+    let service = DownService::new(dir.path().join("server"));
     let client = dir.path().join("client");
     let mut store = Store::open_dir(&client).expect("store");
     let ids = queue_claims(&mut store, 2, 1, 5_000);
-    let server_dir = dir.path().join("server");
-    let token = Intake::open(&server_dir)
-        .expect("intake")
-        .add_device("d")
-        .expect("token");
     let statuses: Arc<Mutex<Vec<Connection>>> = Arc::default();
     let seen = statuses.clone();
     let engine = Engine::new(
@@ -162,8 +176,8 @@ async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
         }),
     )
     .with_settings(SyncSettings {
-        server_url: format!("http://{addr}/"),
-        device_token: token.clone(),
+        server_url: service.url(),
+        device_token: service.token.clone(),
         auto_send: true,
     });
     let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -184,7 +198,7 @@ async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
         assert!(started.elapsed() < Duration::from_secs(10), "never offline");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let server = Server::start_on(&server_dir, addr, Some(token)).await;
+    let server = service.start().await;
     let back = std::time::Instant::now();
     while server.intake.count().expect("count") < 2 {
         assert!(
