@@ -46,6 +46,7 @@ const editable = (el) => el instanceof HTMLElement
   && (el.isContentEditable || (el.matches('input, textarea') && !el.readOnly && !el.disabled));
 
 async function onPaste(ev) {
+  if (document.querySelector('dialog[open]')) return; // Settings, the Reset question
   const files = [...(ev.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
   if (files.length) {
     ev.preventDefault();
