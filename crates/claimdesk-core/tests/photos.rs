@@ -308,6 +308,24 @@ fn truncated_jpegs_are_refused_not_filled_with_grey() {
     let err =
         photos::process(&src[..src.len() * 6 / 10], &Options::default()).expect_err("truncated");
     assert_eq!(err.code(), "photo.truncated");
+
+    // The same when the photo is shrunk from its planes (with a half-scale chroma too).
+    for sampling in [
+        jpeg_encoder::SamplingFactor::F_2_2,
+        jpeg_encoder::SamplingFactor::F_1_1,
+    ] {
+        let mut big = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut big, 90);
+        enc.set_sampling_factor(sampling);
+        enc.encode(&card(1000, 750), 1000, 750, jpeg_encoder::ColorType::Rgb)
+            .expect("encode");
+        let small = Options {
+            max_edge: 400,
+            ..Options::default()
+        };
+        let err = photos::process(&big[..big.len() * 6 / 10], &small).expect_err("truncated");
+        assert_eq!(err.code(), "photo.truncated", "{sampling:?}");
+    }
 }
 
 #[test]
