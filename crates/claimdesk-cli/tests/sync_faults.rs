@@ -70,6 +70,21 @@ impl DownService {
     }
 }
 
+/// Waits until the service holds `n` claims, failing with `why` if that takes longer than
+/// `limit` from `since`.
+async fn until_received(
+    server: &Server,
+    n: u64,
+    since: std::time::Instant,
+    limit: Duration,
+    why: &str,
+) {
+    while server.intake.count().expect("count") < n {
+        assert!(since.elapsed() < limit, "{why}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn status_of(store: &Store, id: ClaimId) -> Status {
     store.get(id).expect("get").expect("stored").status
 }
@@ -200,13 +215,14 @@ async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
     }
     let server = service.start().await;
     let back = std::time::Instant::now();
-    while server.intake.count().expect("count") < 2 {
-        assert!(
-            back.elapsed() < Duration::from_secs(20),
-            "the engine waited for its backoff instead of noticing the service"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_received(
+        &server,
+        2,
+        back,
+        Duration::from_secs(20),
+        "the engine waited for its backoff instead of noticing the service",
+    )
+    .await;
     drop(wake);
     task.await.expect("engine stops");
     assert_delivered_exactly_once(&store, &server.intake, &ids);
@@ -231,10 +247,14 @@ async fn uploads_cut_half_way_back_off_instead_of_knocking() {
     };
     let started = std::time::Instant::now();
     let task = tokio::spawn(engine.run(backoff, rx));
-    while server.intake.count().expect("count") < 1 {
-        assert!(started.elapsed() < Duration::from_secs(20), "not delivered");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_received(
+        &server,
+        1,
+        started,
+        Duration::from_secs(20),
+        "not delivered",
+    )
+    .await;
     // The service answered its preflight all along: the retry waited for the backoff.
     assert!(started.elapsed() >= Duration::from_secs(2));
     drop(wake);
@@ -389,25 +409,27 @@ async fn the_engine_loop_backs_off_honours_retry_after_and_delivers() {
     };
     let started = std::time::Instant::now();
     let task = tokio::spawn(engine.run(backoff, rx));
-    while server.intake.count().expect("count") < 4 {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "not delivered in time"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_received(
+        &server,
+        4,
+        started,
+        Duration::from_secs(20),
+        "not delivered in time",
+    )
+    .await;
     // The service's Retry-After: 1 was honoured over the 20 ms backoff.
     assert!(started.elapsed() >= Duration::from_secs(1));
     // A claim queued while idle goes out at once, without waiting for the idle timer.
     let more = queue_claims(&mut store, 1, 0, 0);
     wake.send(Wake::ClaimQueued).expect("wake");
-    while server.intake.count().expect("count") < 5 {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "queued claim not sent"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_received(
+        &server,
+        5,
+        started,
+        Duration::from_secs(20),
+        "queued claim not sent",
+    )
+    .await;
     drop(wake);
     task.await
         .expect("engine stops when its wake channel closes");
@@ -464,13 +486,14 @@ async fn with_automatic_sending_off_only_send_now_sends() {
     );
     wake.send(Wake::SendNow).expect("wake");
     let started = std::time::Instant::now();
-    while server.intake.count().expect("count") < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "Send now did not send"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_received(
+        &server,
+        2,
+        started,
+        Duration::from_secs(10),
+        "Send now did not send",
+    )
+    .await;
     drop(wake);
     task.await.expect("engine stops");
     assert_delivered_exactly_once(&store, &server.intake, &ids);
