@@ -5,9 +5,9 @@ use crate::clipboard::{self, Pasted};
 use crate::error::UiError;
 use crate::state::AppState;
 use base64::Engine;
-use claimdesk_core::photos::{self, Options, PhotoError, Processed};
-use claimdesk_core::store::{AttachmentInfo, Kind};
-use claimdesk_core::ClaimId;
+use claimdesk_model::{AttachmentId, ClaimId, ErrorCode, Kind};
+use claimdesk_photos::{self as photos, Options, PhotoError, Processed};
+use claimdesk_store::AttachmentInfo;
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, State};
@@ -47,10 +47,39 @@ pub struct AttachOutcome {
     error: Option<UiError>,
 }
 
+/// The answer to every attach command: what happened to each file, and the claim's
+/// attachments afterwards (so the form need not ask again).
+#[derive(Serialize)]
+pub struct Attached {
+    /// The claim (created by the first attachment if the form had not been saved yet).
+    id: ClaimId,
+    /// One entry per file.
+    outcomes: Vec<AttachOutcome>,
+    /// The claim's attachments now.
+    attachments: Vec<AttachmentView>,
+}
+
 impl From<PhotoError> for UiError {
     fn from(e: PhotoError) -> Self {
-        UiError::about_attachments(e.code(), e.to_string())
+        UiError {
+            params: e.params(),
+            ..UiError::about_attachments(e.code(), e.to_string())
+        }
     }
+}
+
+/// Wraps per-file outcomes with the claim's attachment list.
+fn attached(state: &AppState, id: ClaimId, outcomes: Vec<AttachOutcome>) -> Attached {
+    let attachments = list(state, id).unwrap_or_default();
+    Attached {
+        id,
+        outcomes,
+        attachments,
+    }
+}
+
+fn list(state: &AppState, id: ClaimId) -> Result<Vec<AttachmentView>, UiError> {
+    state.with_store(|s| Ok(s.attachments(id)?.into_iter().map(Into::into).collect()))
 }
 
 /// File types the dialog offers (the pipeline still checks the content).
@@ -67,7 +96,7 @@ fn attach_one(
 ) -> AttachOutcome {
     let result = processed
         .map_err(UiError::from)
-        .and_then(|p| state.with_store(|s| s.add_attachment(id, kind, &name, &p)));
+        .and_then(|p| state.with_store(|s| s.add_attachment(id, kind, &name, &p.as_new())));
     match result {
         Ok(info) => AttachOutcome {
             name,
@@ -107,20 +136,32 @@ async fn attach_paths(
     job.await.unwrap_or_default()
 }
 
+/// Runs `attach` for the claim `id` (a new one if the form has none yet) and answers with
+/// the outcomes and the claim's attachments.
+async fn attach_with<F: std::future::Future<Output = Vec<AttachOutcome>>>(
+    app: &AppHandle,
+    id: Option<ClaimId>,
+    attach: impl FnOnce(ClaimId) -> F,
+) -> Attached {
+    let id = id.unwrap_or_default();
+    let outcomes = attach(id).await;
+    attached(&app.state::<AppState>(), id, outcomes)
+}
+
 /// Attaches files by path (drag and drop).
 #[tauri::command]
 pub async fn attach_files(
     app: AppHandle,
-    id: ClaimId,
+    id: Option<ClaimId>,
     kind: Kind,
     paths: Vec<PathBuf>,
-) -> Vec<AttachOutcome> {
-    attach_paths(app, id, kind, paths).await
+) -> Attached {
+    attach_with(&app, id, |id| attach_paths(app.clone(), id, kind, paths)).await
 }
 
 /// Opens the file dialog and attaches what the clerk picks.
 #[tauri::command]
-pub async fn attach_dialog(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<AttachOutcome> {
+pub async fn attach_dialog(app: AppHandle, id: Option<ClaimId>, kind: Kind) -> Attached {
     // rfd's GTK backend runs the dialog in GTK's own main context; awaiting it here keeps
     // the window responsive (a blocking dialog on the main thread deadlocks Tauri's loop).
     let picked = rfd::AsyncFileDialog::new()
@@ -133,7 +174,7 @@ pub async fn attach_dialog(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<Attac
         .into_iter()
         .map(|f| f.path().to_owned())
         .collect();
-    attach_paths(app, id, kind, paths).await
+    attach_with(&app, id, |id| attach_paths(app.clone(), id, kind, paths)).await
 }
 
 /// Attaches an image pasted from the clipboard, sent as base64 (custom IPC headers do not
@@ -141,26 +182,35 @@ pub async fn attach_dialog(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<Attac
 #[tauri::command]
 pub async fn attach_pasted(
     app: AppHandle,
-    id: ClaimId,
+    id: Option<ClaimId>,
     kind: Kind,
     data: String,
-) -> Result<AttachOutcome, UiError> {
+) -> Result<Attached, UiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.as_bytes())
-        .map_err(|e| UiError::about_attachments("paste.invalid", format!("The pasted picture could not be read ({e}). Save it as a file and attach that.")))?;
-    Ok(attach_bytes(app, id, kind, bytes).await)
+        .map_err(|e| UiError::about_attachments(ErrorCode::PasteInvalid, format!("The pasted picture could not be read ({e}). Save it as a file and attach that.")))?;
+    let handle = app.clone();
+    Ok(attach_with(&app, id, |id| async move {
+        vec![attach_bytes(handle, id, kind, bytes).await]
+    })
+    .await)
 }
 
 /// Attaches what the system clipboard holds — a copied picture, or files copied in a file
 /// manager — for webviews that do not show it to the page (WebKitGTK). Nothing attachable
 /// on the clipboard is no error: the list is empty.
 #[tauri::command]
-pub async fn attach_clipboard(app: AppHandle, id: ClaimId, kind: Kind) -> Vec<AttachOutcome> {
-    match clipboard::read(&app).await {
-        Pasted::Image(bytes) => vec![attach_bytes(app, id, kind, bytes).await],
-        Pasted::Files(paths) => attach_paths(app, id, kind, paths).await,
-        Pasted::Nothing => Vec::new(),
-    }
+pub async fn attach_clipboard(app: AppHandle, id: Option<ClaimId>, kind: Kind) -> Attached {
+    let pasted = clipboard::read(&app).await;
+    let handle = app.clone();
+    attach_with(&app, id, |id| async move {
+        match pasted {
+            Pasted::Image(bytes) => vec![attach_bytes(handle, id, kind, bytes).await],
+            Pasted::Files(paths) => attach_paths(handle, id, kind, paths).await,
+            Pasted::Nothing => Vec::new(),
+        }
+    })
+    .await
 }
 
 /// Runs the pipeline on a pasted picture's bytes and stores the result.
@@ -174,7 +224,7 @@ async fn attach_bytes(app: AppHandle, id: ClaimId, kind: Kind, bytes: Vec<u8>) -
         name: String::new(),
         attachment: None,
         error: Some(UiError::about_attachments(
-            "internal",
+            ErrorCode::Internal,
             format!("Preparing the picture failed ({e}). Try again."),
         )),
     })
@@ -186,24 +236,28 @@ pub async fn list_attachments(
     state: State<'_, AppState>,
     id: ClaimId,
 ) -> Result<Vec<AttachmentView>, UiError> {
-    state.with_store(|s| Ok(s.attachments(id)?.into_iter().map(Into::into).collect()))
+    list(&state, id)
 }
 
+/// Removes an attachment; answers with the claim's attachments afterwards.
 #[tauri::command]
 pub async fn remove_attachment(
     state: State<'_, AppState>,
     id: ClaimId,
-    attachment: ClaimId,
-) -> Result<bool, UiError> {
-    state.with_store(|s| s.remove_attachment(id, attachment))
+    attachment: AttachmentId,
+) -> Result<Vec<AttachmentView>, UiError> {
+    state.with_store(|s| s.remove_attachment(id, attachment))?;
+    list(&state, id)
 }
 
+/// Changes what an attachment shows; answers with the claim's attachments afterwards.
 #[tauri::command]
 pub async fn set_attachment_kind(
     state: State<'_, AppState>,
     id: ClaimId,
-    attachment: ClaimId,
+    attachment: AttachmentId,
     kind: Kind,
-) -> Result<bool, UiError> {
-    state.with_store(|s| s.set_attachment_kind(id, attachment, kind))
+) -> Result<Vec<AttachmentView>, UiError> {
+    state.with_store(|s| s.set_attachment_kind(id, attachment, kind))?;
+    list(&state, id)
 }

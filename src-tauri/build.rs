@@ -2,7 +2,6 @@
 /// (`capabilities/default.json`) can grant the webview exactly these and nothing more.
 const COMMANDS: &[&str] = &[
     "startup",
-    "new_claim_id",
     "save_draft",
     "submit_claim",
     "check_claim",

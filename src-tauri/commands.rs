@@ -1,11 +1,15 @@
-//! One thin command per use case; the work happens in `claimdesk_core`.
+//! One thin command per use case; the work happens in the crates under `crates/`.
 
 use crate::error::UiError;
 use crate::state::AppState;
-use claimdesk_core::address::{self, Country};
-use claimdesk_core::claim::AMAZON_MARKETPLACES;
-use claimdesk_core::store::{self, Defaults};
-use claimdesk_core::{validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError};
+use claimdesk_model::address::{self, Country};
+use claimdesk_model::attachment::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES, MAX_FILE_BYTES};
+use claimdesk_model::claim::{StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS};
+use claimdesk_model::{
+    validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError, Kind, Status,
+};
+use claimdesk_store::Defaults;
+use claimdesk_sync::{Connection, Wake};
 use serde::Serialize;
 use tauri::State;
 
@@ -13,12 +17,12 @@ use tauri::State;
 #[derive(Serialize)]
 pub struct Startup {
     countries: &'static [Country],
-    channels: Vec<&'static str>,
     marketplaces: &'static [&'static str],
-    /// The draft to restore, if the last session left one.
+    /// Every list and rule the UI shows, from the Rust enums (never copied into JS).
+    vocabulary: Vocabulary,
+    /// The draft to restore, if the last session left one. Without one the form is new and
+    /// has no id until its first save creates it.
     draft: Option<Claim>,
-    /// An id for a new claim, if there is no draft.
-    new_id: ClaimId,
     /// The clerk's usual channel, Amazon site and country.
     defaults: Defaults,
     /// Why the store could not be opened, if it could not.
@@ -29,11 +33,38 @@ pub struct Startup {
     limits: Limits,
 }
 
+/// The closed lists the UI works with, each with what the UI may ask of its values.
+#[derive(Serialize)]
+pub struct Vocabulary {
+    /// Claim fields by name, in export order (the form lays them out in its own order).
+    fields: [&'static str; claimdesk_model::claim::FIELD_COUNT],
+    /// Fields kept for the next customer.
+    remembered: &'static [&'static str],
+    /// Every status with its traits.
+    statuses: Vec<StatusTraits>,
+    /// Purchase channels in form order, and which ones name an Amazon site.
+    channels: Vec<ChannelView>,
+    /// Attachment kinds; the first is the default.
+    kinds: &'static [Kind],
+    /// Connection states of the status bar.
+    connections: &'static [Connection],
+    /// A queued claim older than this many days raises the alert.
+    stale_after_days: u32,
+}
+
+/// A purchase channel as the form offers it.
+#[derive(Serialize)]
+pub struct ChannelView {
+    name: Channel,
+    needs_marketplace: bool,
+}
+
 /// Attachment limits.
 #[derive(Serialize)]
 pub struct Limits {
     max_attachments: usize,
     max_claim_bytes: u64,
+    max_file_bytes: u64,
 }
 
 #[tauri::command]
@@ -45,49 +76,58 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
         };
     Ok(Startup {
         countries: address::countries(),
-        channels: Channel::ALL.iter().map(|c| c.as_str()).collect(),
         marketplaces: &AMAZON_MARKETPLACES,
+        vocabulary: Vocabulary {
+            fields: ClaimFields::NAMES,
+            remembered: Defaults::FIELDS,
+            statuses: Status::ALL.iter().map(|s| s.traits()).collect(),
+            channels: Channel::ALL
+                .iter()
+                .map(|&name| ChannelView {
+                    name,
+                    needs_marketplace: name.needs_marketplace(),
+                })
+                .collect(),
+            kinds: Kind::ALL,
+            connections: Connection::ALL,
+            stale_after_days: STALE_AFTER_DAYS,
+        },
         draft,
-        new_id: ClaimId::new(),
         defaults,
         store_error,
         data_dir: state.data_dir.display().to_string(),
         limits: Limits {
-            max_attachments: store::MAX_ATTACHMENTS,
-            max_claim_bytes: store::MAX_CLAIM_BYTES,
+            max_attachments: MAX_ATTACHMENTS,
+            max_claim_bytes: MAX_CLAIM_BYTES,
+            max_file_bytes: MAX_FILE_BYTES,
         },
     })
 }
 
-/// A fresh id (UUIDv7) for the next claim.
-#[tauri::command]
-pub fn new_claim_id() -> ClaimId {
-    ClaimId::new()
-}
-
+/// Saves what the clerk typed as a draft; without an id it creates the claim. Returns the
+/// stored claim, whose `id` the form keeps from then on.
 #[tauri::command]
 pub async fn save_draft(
     state: State<'_, AppState>,
-    id: ClaimId,
+    id: Option<ClaimId>,
     fields: ClaimFields,
 ) -> Result<Claim, UiError> {
+    let id = id.unwrap_or_default();
     state.with_store(|s| s.save_draft(id, &fields))
 }
 
-/// Queues the claim (Save & next customer) and remembers its channel and country.
+/// Queues the claim (Save & next customer); the store remembers its channel and country in
+/// the same transaction.
 #[tauri::command]
 pub async fn submit_claim(
     state: State<'_, AppState>,
-    id: ClaimId,
+    id: Option<ClaimId>,
     fields: ClaimFields,
 ) -> Result<Claim, UiError> {
-    let claim = state.with_store(|s| {
-        let claim = s.submit(id, &fields)?;
-        s.remember_defaults(&claim.fields)?;
-        Ok(claim)
-    })?;
+    let id = id.unwrap_or_default();
+    let claim = state.with_store(|s| s.submit(id, &fields))?;
     if let Some(sync) = state.sync.get() {
-        sync.wake(claimdesk_core::sync::Wake::ClaimQueued);
+        sync.wake(Wake::ClaimQueued);
     }
     Ok(claim)
 }

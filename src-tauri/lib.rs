@@ -1,5 +1,5 @@
 //! The ClaimDesk desktop shell: opens the store, registers the commands, shows the window.
-//! Everything worth testing lives in `claimdesk_core`.
+//! Everything worth testing lives in the crates under `crates/`.
 
 mod attach;
 mod clipboard;
@@ -8,7 +8,7 @@ mod error;
 mod state;
 mod sync;
 
-use claimdesk_core::paths;
+use claimdesk_store::paths;
 use std::path::PathBuf;
 use tauri::Manager;
 
@@ -42,7 +42,6 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::startup,
-            commands::new_claim_id,
             commands::save_draft,
             commands::submit_claim,
             commands::check_claim,

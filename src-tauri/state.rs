@@ -2,7 +2,7 @@
 
 use crate::error::UiError;
 use crate::sync::SyncHandle;
-use claimdesk_core::{Store, StoreError};
+use claimdesk_store::{Store, StoreError};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 

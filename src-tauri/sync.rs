@@ -3,9 +3,10 @@
 
 use crate::error::UiError;
 use crate::state::AppState;
-use claimdesk_core::sync::settings::SaveError;
-use claimdesk_core::sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
-use claimdesk_core::Store;
+use claimdesk_model::ErrorCode;
+use claimdesk_store::Store;
+use claimdesk_sync::settings::SaveError;
+use claimdesk_sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, State};
@@ -63,12 +64,10 @@ pub async fn send_now(state: State<'_, AppState>) -> Result<(), UiError> {
 }
 
 fn not_running() -> UiError {
-    UiError {
-        code: "sync.not_running",
-        message: "Sending is not running because the database could not be opened; see the message at the top. Claims stay queued.".into(),
-        field: None,
-        errors: Vec::new(),
-    }
+    UiError::new(
+        ErrorCode::SyncNotRunning,
+        "Sending is not running because the database could not be opened; see the message at the top. Claims stay queued.".into(),
+    )
 }
 
 /// The settings as the dialog shows them (the token itself never goes back to the window).
@@ -130,10 +129,11 @@ pub async fn save_sync_settings(
             Ok(())
         }
         Err(SaveError::Invalid(errors)) => Err(UiError {
-            code: "validation",
-            message: "Some settings need attention: see the messages beside them.".into(),
-            field: None,
             errors,
+            ..UiError::new(
+                ErrorCode::Validation,
+                "Some settings need attention: see the messages beside them.".into(),
+            )
         }),
         Err(SaveError::Store(e)) => Err(e.into()),
     }

@@ -1,7 +1,8 @@
 //! End to end in the real window: the app under Xvfb, driven over WebDriver
 //! (tauri-driver + WebKitWebDriver). Run with `xvfb-run -a cargo test --test e2e`.
 
-use claimdesk_core::{Status, Store};
+use claimdesk_model::Status;
+use claimdesk_store::Store;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -97,7 +98,9 @@ impl Driver {
         );
         caps.insert("browserName".into(), "wry".into());
         let url = format!("http://127.0.0.1:{}", self.port);
-        let mut builder = ClientBuilder::rustls().expect("tls");
+        // tauri-driver speaks plain HTTP on loopback.
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps);
         // WebKitWebDriver takes one session at a time and may need a moment to notice that
         // the previous app was killed ("maximum number of active sessions"): retry a while.
@@ -510,6 +513,8 @@ async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_
         )
         .await
         .expect("attach_files");
+    // The answer carries each file's outcome and the claim's attachments afterwards.
+    let outcome = &outcome["outcomes"];
     assert!(outcome[0]["attachment"].is_object(), "{outcome}");
     screenshot(&c, "attachments.png").await;
     c.close().await.expect("close");
@@ -686,9 +691,7 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     // The counter's claims service is configured but not running yet: offline.
     let port = free_port();
     let server_dir = tempfile::tempdir().expect("tmp");
-    let intake = std::sync::Arc::new(
-        claimdesk_server::intake::Intake::open(server_dir.path()).expect("intake"),
-    );
+    let intake = claimdesk_server::intake::Intake::open(server_dir.path()).expect("intake");
     let token = intake.add_device("counter-1").expect("device");
     let url = format!("http://127.0.0.1:{port}/");
     let driver = Driver::start_with(&[
@@ -698,12 +701,12 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     // A claim queued five days ago that never got out: the queue raises the 3-day alert.
     let five_days_ago = (chrono::Utc::now() - chrono::Duration::days(5))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let old = claimdesk_core::Claim {
-        id: claimdesk_core::ClaimId::new(),
+    let old = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
         status: Status::Ready,
         created_at: five_days_ago.clone(),
         updated_at: five_days_ago,
-        fields: claimdesk_core::ClaimFields {
+        fields: claimdesk_model::ClaimFields {
             channel: "own_store".into(),
             order_id: "A-OLD".into(),
             purchase_date: "2026-02-01".into(),
@@ -800,7 +803,7 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     )
     .await;
     for pair in shown.as_array().expect("rows") {
-        let id: claimdesk_core::ClaimId = pair[0].as_str().expect("id").parse().expect("uuid");
+        let id: claimdesk_model::ClaimId = pair[0].as_str().expect("id").parse().expect("uuid");
         let (_, receipt) = intake.find(id).expect("find").expect("received");
         assert_eq!(pair[1].as_str(), Some(receipt.case_reference.as_str()));
     }

@@ -1,9 +1,9 @@
-// The Rust side, one function per command. Errors arrive as {code, message, field?, errors?}.
+// The Rust side, one function per command. Errors arrive as {code, message, field?, errors?,
+// params?}. A new claim has no id (null) until save_draft or an attach command creates it.
 
 const invoke = (cmd, args) => window.__TAURI__.core.invoke(cmd, args);
 
 export const startup = () => invoke('startup');
-export const newClaimId = () => invoke('new_claim_id');
 export const saveDraft = (id, fields) => invoke('save_draft', { id, fields });
 export const submitClaim = (id, fields) => invoke('submit_claim', { id, fields });
 export const checkClaim = (fields) => invoke('check_claim', { fields });

@@ -6,12 +6,12 @@ import * as form from './form.js';
 import * as queue from './queue.js';
 import * as attachments from './attachments.js';
 import * as sync from './sync.js';
-import { loadMessages, translate, t, tn, formatTime } from './i18n.js';
+import * as vocab from './vocab.js';
+import { loadMessages, translate, t, tn, formatTime, errorText } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
 
-let claimId = null; // the claim in the form
-let persisted = false; // whether a draft row exists for it
+let claimId = null; // the claim in the form; null until its first save creates it
 let lastSaved = ''; // JSON of the fields last written
 let timer = null;
 let chain = Promise.resolve(); // saves run one after another, in order
@@ -42,17 +42,17 @@ async function saveNow() {
   timer = null;
   const fields = form.read();
   const json = JSON.stringify(fields);
-  if (json === lastSaved || (!persisted && form.isBlank(fields))) return;
+  if (json === lastSaved || (!claimId && form.isBlank(fields))) return;
   setSaveState('saving');
   try {
     const claim = await api.saveDraft(claimId, fields);
+    claimId = claim.id;
     lastSaved = json;
-    persisted = true;
     $('save-state').dataset.savedAt = claim.updated_at;
     setSaveState('saved', { time: formatTime(claim.updated_at) });
     refreshQueue();
   } catch (e) {
-    setSaveState('failed', { message: api.asError(e).message });
+    setSaveState('failed', { message: errorText(api.asError(e)) });
   }
 }
 
@@ -85,17 +85,16 @@ async function refreshQueue() {
     queue.render(claims, claimId, openDraft);
     sync.checkStale(claims);
   } catch (e) {
-    notice(api.asError(e).message, 'error');
+    notice(errorText(api.asError(e)), 'error');
   }
 }
 
 /** Starts a new claim, keeping the clerk's usual choices from `keep`. */
-async function startNew(keep) {
-  claimId = await api.newClaimId();
-  persisted = false;
+function startNew(keep) {
+  claimId = null;
   lastSaved = '';
   touched.clear();
-  const fields = Object.fromEntries(form.REMEMBERED.map((n) => [n, keep[n] || '']));
+  const fields = Object.fromEntries(vocab.remembered().map((n) => [n, keep[n] || '']));
   form.write(fields);
   form.showErrors([]);
   attachments.clear();
@@ -115,18 +114,18 @@ async function submit() {
   try {
     const claim = await api.submitClaim(claimId, fields);
     notice(t('submit.done', { name: claim.contact_name, ref: shortRef(claim.id) }));
-    await startNew(claim);
+    startNew(claim);
     refreshQueue();
   } catch (err) {
     const e = api.asError(err);
-    if (e.code === 'validation') {
-      form.FIELDS.forEach((n) => touched.add(n));
+    if (e.errors && e.errors.length) {
+      form.fields().forEach((n) => touched.add(n));
       form.showErrors(e.errors);
       attachments.showError(e.errors.find((x) => x.field === 'attachments'));
       form.focusFirstError(e.errors);
       notice(tn('submit.invalid', e.errors.length), 'error');
     } else {
-      notice(t(`error.${e.code}`, {}, e.message), 'error');
+      notice(errorText(e), 'error');
     }
   }
 }
@@ -140,22 +139,21 @@ async function openDraft(id, summary) {
     setSaveState('restored', { time: formatTime(claim.updated_at) });
     refreshQueue();
     const problem = summary && summary.problem;
-    if (claim.status === 'needs_attention' && problem) {
+    if (vocab.status(claim.status).refused && problem) {
       // Show the claims service's reasons where they belong; fixing and submitting re-queues.
-      form.FIELDS.forEach((n) => touched.add(n));
+      form.fields().forEach((n) => touched.add(n));
       form.showErrors(problem.errors || []);
-      notice(t('sync.attention', { message: t(`error.${problem.code}`, {}, problem.message) }), 'error');
+      notice(t('sync.attention', { message: errorText(problem) }), 'error');
       if (problem.errors && problem.errors.length) return form.focusFirstError(problem.errors);
     }
     focusFirstEmpty();
   } catch (e) {
-    notice(api.asError(e).message, 'error');
+    notice(errorText(api.asError(e)), 'error');
   }
 }
 
 function loadClaim(claim) {
   claimId = claim.id;
-  persisted = true;
   form.write(claim);
   lastSaved = JSON.stringify(form.read());
   touched.clear();
@@ -175,13 +173,13 @@ async function confirmReset() {
   await chain;
   const keep = form.read();
   try {
-    if (persisted) await api.discardDraft(claimId);
+    if (claimId) await api.discardDraft(claimId);
   } catch (e) {
-    notice(api.asError(e).message, 'error');
+    notice(errorText(api.asError(e)), 'error');
     return;
   }
   $('notice').hidden = true;
-  await startNew(keep);
+  startNew(keep);
   refreshQueue();
 }
 
@@ -233,28 +231,30 @@ async function main() {
   await loadMessages();
   translate();
   const data = await api.startup();
+  vocab.set(data.vocabulary);
   form.setup(data);
   attachments.setup({
     claimId: () => claimId,
     limits: data.limits,
     beforeAttach: enqueueSave,
-    afterChange: () => {
-      persisted = true; // attaching stores the draft if it was not yet
-      refreshQueue();
+    // Attaching to a new form creates the claim: keep its id.
+    adopt: (id) => {
+      claimId = id;
     },
+    afterChange: refreshQueue,
   });
   wire();
   await sync.setup({ changed: refreshQueue, notice });
   if (data.store_error) {
     const banner = $('store-banner');
-    banner.textContent = t('store.unavailable', { message: data.store_error.message });
+    banner.textContent = t('store.unavailable', { message: errorText(data.store_error) });
     banner.hidden = false;
   }
   if (data.draft) {
     loadClaim(data.draft);
     setSaveState('restored', { time: formatTime(data.draft.updated_at) });
   } else {
-    claimId = data.new_id;
+    claimId = null;
     form.write(data.defaults);
     setSaveState('idle');
   }

@@ -1,17 +1,19 @@
 // The attachments area: add (dialog, drop, paste), list with thumbnails, change kind, remove.
 
 import * as api from './api.js';
-import { t, tn, errorText } from './i18n.js';
+import * as vocab from './vocab.js';
+import { t, tn, errorText, formatBytes } from './i18n.js';
 
-const KINDS = ['receipt', 'product', 'serial_label', 'other'];
 const $ = (id) => document.getElementById(id);
-let ctx = null; // { claimId(), beforeAttach(), afterChange(), limits }
+let ctx = null; // { claimId(), adopt(id), beforeAttach(), afterChange(), limits }
 let items = [];
+
+const kindOptions = () => vocab.kinds().map((k) => new Option(t(`kind.${k}`), k));
 
 /** Wires the area; `context` tells which claim the form holds. */
 export function setup(context) {
   ctx = context;
-  $('att-kind').replaceChildren(...KINDS.map((k) => new Option(t(`kind.${k}`), k)));
+  $('att-kind').replaceChildren(...kindOptions());
   $('att-add').addEventListener('click', () => run(() => api.attachDialog(ctx.claimId(), kind())));
   document.addEventListener('paste', onPaste);
   document.addEventListener('keydown', onPasteKey);
@@ -23,22 +25,27 @@ export function setup(context) {
   });
 }
 
-const kind = () => $('att-kind').value || 'receipt';
+const kind = () => $('att-kind').value || vocab.kinds()[0];
 
-/** Runs an attach call: saves the draft first, shows progress, then each file's outcome. */
+/**
+ * Runs an attach call: saves the draft first, shows progress, then each file's outcome and
+ * the claim's attachments as the answer lists them.
+ */
 async function run(call) {
   await ctx.beforeAttach();
   $('att-busy').hidden = false;
   try {
-    const result = await call();
-    const outcomes = Array.isArray(result) ? result : [result];
+    const { id, outcomes, attachments } = await call();
+    if (id === ctx.claimId() || !ctx.claimId()) {
+      ctx.adopt(id);
+      show(attachments);
+    }
     showOutcomes(outcomes);
     if (outcomes.some((o) => o.attachment)) ctx.afterChange();
   } catch (e) {
     showOutcomes([{ name: '', error: api.asError(e) }]);
   } finally {
     $('att-busy').hidden = true;
-    await load(ctx.claimId());
   }
 }
 
@@ -91,13 +98,17 @@ export function showError(err) {
   if (err) $('att-errors').firstChild.textContent = errorText(err);
 }
 
-/** Loads and shows the claim's attachments. */
+/** Loads and shows the claim's attachments (when a stored claim is opened). */
 export async function load(claimId) {
   try {
-    items = await api.listAttachments(claimId);
+    show(await api.listAttachments(claimId));
   } catch {
-    items = [];
+    show([]);
   }
+}
+
+function show(list) {
+  items = list;
   render();
 }
 
@@ -108,20 +119,15 @@ export function clear() {
   render();
 }
 
-function size(bytes) {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
 function render() {
   const total = items.reduce((n, a) => n + a.byte_size, 0);
   const { max_attachments: maxCount, max_claim_bytes: maxBytes } = ctx.limits;
   const summary = $('att-total');
   summary.textContent = items.length
-    ? t('attachments.total', { count: items.length, max: maxCount, size: size(total), max_size: size(maxBytes) })
+    ? t('attachments.total', { count: items.length, max: maxCount, size: formatBytes(total), max_size: formatBytes(maxBytes) })
     : '';
   summary.classList.toggle('over', total > maxBytes);
-  if (total > maxBytes) summary.textContent += ` — ${t('attachments.over', { size: size(total), max_size: size(maxBytes) })}`;
+  if (total > maxBytes) summary.textContent += ` — ${t('attachments.over', { size: formatBytes(total), max_size: formatBytes(maxBytes) })}`;
   $('att-add').disabled = items.length >= maxCount;
   $('att-list').replaceChildren(...items.map(card));
 }
@@ -147,14 +153,14 @@ function card(a) {
   name.title = name.textContent;
   const meta = document.createElement('span');
   meta.className = 'att-meta';
-  meta.textContent = [size(a.byte_size), a.pages ? tn('attachments.pages', a.pages) : a.width ? `${a.width}×${a.height}` : '']
+  meta.textContent = [formatBytes(a.byte_size), a.pages ? tn('attachments.pages', a.pages) : a.width ? `${a.width}×${a.height}` : '']
     .filter(Boolean)
     .join(' · ');
   const select = document.createElement('select');
   select.setAttribute('aria-label', t('attachments.kind'));
-  select.replaceChildren(...KINDS.map((k) => new Option(t(`kind.${k}`), k)));
+  select.replaceChildren(...kindOptions());
   select.value = a.kind;
-  select.addEventListener('change', () => api.setAttachmentKind(ctx.claimId(), a.id, select.value).catch(() => load(ctx.claimId())));
+  select.addEventListener('change', () => api.setAttachmentKind(ctx.claimId(), a.id, select.value).then(show, () => load(ctx.claimId())));
   const remove = document.createElement('button');
   remove.type = 'button';
   remove.className = 'att-remove';
@@ -162,8 +168,11 @@ function card(a) {
   remove.title = t('attachments.remove');
   remove.setAttribute('aria-label', `${t('attachments.remove')} ${name.textContent}`);
   remove.addEventListener('click', async () => {
-    await api.removeAttachment(ctx.claimId(), a.id).catch((e) => showOutcomes([{ name: name.textContent, error: api.asError(e) }]));
-    load(ctx.claimId());
+    try {
+      show(await api.removeAttachment(ctx.claimId(), a.id));
+    } catch (e) {
+      showOutcomes([{ name: name.textContent, error: api.asError(e) }]);
+    }
   });
   li.append(preview, name, meta, select, remove);
   return li;

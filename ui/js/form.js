@@ -1,24 +1,30 @@
 // The claim form: reading and writing fields, per-country labels, errors beside fields.
 
 import { t, errorText } from './i18n.js';
-
-/** The fields in tab order (the order of the form). */
-export const FIELDS = [
-  'channel', 'marketplace', 'order_id', 'purchase_date', 'email', 'contact_name', 'phone',
-  'product_name', 'sku', 'serial_number', 'address_line1', 'address_line2', 'country',
-  'region', 'city', 'postal_code', 'issue', 'staff_note',
-];
-
-/** Fields kept for the next customer. */
-export const REMEMBERED = ['channel', 'marketplace', 'country'];
+import * as vocab from './vocab.js';
 
 const input = (name) => document.getElementById(`f-${name}`);
 let countries = [];
+let FIELDS = []; // the claim's fields (names from Rust) in the form's tab order
+let marketplaceChannels = new Set();
+
+/** The claim's fields in the form's tab order. */
+export const fields = () => FIELDS;
 
 /** Fills the select lists once, from the data the Rust side sent. */
 export function setup(data) {
   countries = data.countries;
-  fillSelect(input('channel'), data.channels.map((c) => [c, t(`channel.${c}`)]));
+  // Tab order is the page's; which fields exist is Rust's. A field either side lacks is a bug
+  // worth seeing at once rather than a value silently never saved.
+  const names = vocab.fields();
+  FIELDS = [...document.querySelectorAll('#claim-form [id^="f-"]')]
+    .map((el) => el.id.slice(2))
+    .filter((n) => names.includes(n));
+  const missing = names.filter((n) => !FIELDS.includes(n));
+  if (missing.length) throw new Error(`the form has no input for ${missing.join(', ')}`);
+  const channels = vocab.channels();
+  marketplaceChannels = new Set(channels.filter((c) => c.needs_marketplace).map((c) => c.name));
+  fillSelect(input('channel'), channels.map((c) => [c.name, t(`channel.${c.name}`)]));
   fillSelect(input('marketplace'), data.marketplaces.map((m) => [m, m]));
   fillSelect(input('country'), countries.map((c) => [c.code, c.name]));
   input('channel').addEventListener('change', showChannel);
@@ -52,11 +58,11 @@ export function write(fields) {
 
 /** Whether anything beyond the remembered choices has been typed. */
 export function isBlank(fields) {
-  return FIELDS.every((n) => REMEMBERED.includes(n) || !fields[n].trim());
+  return FIELDS.every((n) => vocab.remembered().includes(n) || !fields[n].trim());
 }
 
 function showChannel() {
-  const amazon = input('channel').value === 'amazon';
+  const amazon = marketplaceChannels.has(input('channel').value);
   const box = input('marketplace').closest('.f');
   box.hidden = !amazon;
   input('order_id').placeholder = amazon ? t('field.order_id.placeholder.amazon') : '';

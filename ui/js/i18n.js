@@ -45,13 +45,25 @@ export function translate(root = document) {
   document.title = t('app.title');
 }
 
-/** A field error in the clerk's language: catalogue by code and field, else Rust's English. */
+/**
+ * Any error — a field's, a command's, the claims service's — in the clerk's language: the
+ * catalogue by code (and field, where the catalogue words it per field), with its params;
+ * Rust's English message only for a code this catalogue does not know (a newer service's).
+ */
 export function errorText(err) {
   const params = Object.fromEntries(err.params || []);
-  for (const key of [`error.${err.code}.${err.field}`, `error.${err.code}`]) {
+  const keys = err.field ? [`error.${err.code}.${err.field}`, `error.${err.code}`] : [`error.${err.code}`];
+  for (const key of keys) {
     if (has(key)) return t(key, params);
   }
   return err.message;
+}
+
+/** A size in bytes as "1.2 MB" or "300 KB", with the locale's digits. */
+export function formatBytes(bytes) {
+  const mb = bytes / (1024 * 1024);
+  if (mb >= 1) return `${new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(mb)} MB`;
+  return `${new Intl.NumberFormat(lang).format(Math.max(1, Math.round(bytes / 1024)))} KB`;
 }
 
 /** A time as the locale writes it. */

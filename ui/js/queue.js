@@ -1,6 +1,7 @@
 // The queue view: every claim on this computer, newest first.
 
-import { t, tn, formatAge, formatDateTime } from './i18n.js';
+import { t, tn, formatAge, formatDateTime, errorText } from './i18n.js';
+import * as vocab from './vocab.js';
 import { progressOf } from './sync.js';
 
 /** Renders `claims`; drafts and refused claims get a button that calls `onOpen(id, claim)`. */
@@ -30,22 +31,22 @@ function row(c, currentId, onOpen) {
   age.dateTime = c.updated_at;
   age.title = formatDateTime(c.updated_at);
   li.append(status, name, age, product);
-  if (c.status === 'sending') {
+  const is = vocab.status(c.status);
+  if (is.uploading) {
     const bar = document.createElement('progress');
     bar.className = 'upload';
     bar.max = 1;
     bar.value = progressOf(c.id);
     li.append(bar);
   }
-  if (c.status === 'sent' && c.case_reference) li.append(reference(c.case_reference));
-  if (c.status === 'needs_attention' && c.problem) {
-    li.append(el('p', 'problem', t('sync.attention', { message: t(`error.${c.problem.code}`, {}, c.problem.message) })));
-  } else if (c.problem && c.status === 'ready') {
-    li.title = t(`error.${c.problem.code}`, {}, c.problem.message);
+  if (is.delivered && c.case_reference) li.append(reference(c.case_reference));
+  if (is.refused && c.problem) {
+    li.append(el('p', 'problem', t('sync.attention', { message: errorText(c.problem) })));
+  } else if (c.problem && is.pending) {
+    li.title = errorText(c.problem);
   }
-  const editable = c.status === 'draft' || c.status === 'needs_attention';
-  if (editable && c.id !== currentId) {
-    const label = c.status === 'draft' ? t('queue.open') : t('sync.fix');
+  if (c.editable && c.id !== currentId) {
+    const label = is.refused ? t('sync.fix') : t('queue.open');
     const open = el('button', 'open', label);
     open.type = 'button';
     open.addEventListener('click', () => onOpen(c.id, c));

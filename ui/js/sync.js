@@ -2,9 +2,9 @@
 // 3-day alert and the Settings dialog. The engine runs in Rust; this only shows what it reports.
 
 import * as api from './api.js';
-import { t, tn, formatAge, formatDateTime } from './i18n.js';
+import { t, tn, formatAge, formatDateTime, errorText } from './i18n.js';
+import * as vocab from './vocab.js';
 
-const STALE_MS = 3 * 24 * 3600 * 1000;
 const $ = (id) => document.getElementById(id);
 
 let onChange = () => {};
@@ -45,7 +45,7 @@ function onEvent(event) {
     const bar = document.querySelector(`.claim[data-id="${event.id}"] progress`);
     if (bar) bar.value = progress.get(event.id);
   } else if (event.type === 'claim') {
-    if (event.status !== 'sending') progress.delete(event.id);
+    if (!vocab.status(event.status).uploading) progress.delete(event.id);
     onChange();
   }
 }
@@ -75,19 +75,21 @@ function renderBar() {
   lastEl.textContent = last ? t('sync.last', { time: formatAge(last) }) : t('sync.never');
   lastEl.title = last ? formatDateTime(last) : '';
   const problem = $('sync-problem');
-  const showProblem = status.problem && status.connection !== 'online';
+  const showProblem = status.problem && !status.online;
   problem.hidden = !showProblem;
-  problem.textContent = showProblem ? t(`error.${status.problem.code}`, {}, status.problem.message) : '';
+  problem.textContent = showProblem ? errorText(status.problem) : '';
 }
 
-/** Shows the 3-day alert for queued claims that have waited too long. */
+/** Shows the alert for queued claims that have waited longer than the Rust side's threshold. */
 export function checkStale(claims, now = Date.now()) {
+  const days = vocab.staleAfterDays();
+  const limit = days * 24 * 3600 * 1000;
   const stale = claims.filter(
-    (c) => (c.status === 'ready' || c.status === 'sending') && c.queued_at && now - Date.parse(c.queued_at) > STALE_MS,
+    (c) => vocab.status(c.status).pending && c.queued_at && now - Date.parse(c.queued_at) > limit,
   ).length;
   const alert = $('stale-alert');
   alert.hidden = stale === 0;
-  alert.textContent = stale ? tn('sync.stale', stale) : '';
+  alert.textContent = stale ? tn('sync.stale', stale, { days }) : '';
 }
 
 /** The fraction of a claim's upload sent so far. */
@@ -99,7 +101,7 @@ async function sendNow() {
   try {
     await api.sendNow();
   } catch (e) {
-    notify(api.asError(e).message, 'error');
+    notify(errorText(api.asError(e)), 'error');
   }
 }
 
@@ -116,7 +118,7 @@ async function openSettings() {
     source.hidden = !s.from_environment;
     source.textContent = s.from_environment ? t('settings.from_environment') : '';
   } catch (e) {
-    notify(api.asError(e).message, 'error');
+    notify(errorText(api.asError(e)), 'error');
     return;
   }
   dialog.showModal();
@@ -136,7 +138,7 @@ async function saveSettings(ev) {
     notify(t('settings.saved'));
   } catch (err) {
     const e = api.asError(err);
-    if (e.code === 'validation') showSettingsErrors(e.errors);
+    if (e.errors && e.errors.length) showSettingsErrors(e.errors);
     else showSettingsErrors([{ field: 'server_url', code: e.code, message: e.message }]);
   }
 }
@@ -152,7 +154,7 @@ function showSettingsErrors(errors) {
     box.classList.add('invalid');
     const p = document.createElement('p');
     p.className = 'err';
-    p.textContent = t(`error.${e.code}`, {}, e.message);
+    p.textContent = errorText(e);
     box.append(p);
   }
   const first = errors[0] && document.querySelector(`[data-setting="${errors[0].field}"] input`);

@@ -1,9 +1,9 @@
 //! `claimdesk-cli import`: validate every row like the form does, store the good ones.
 
 use crate::CliError;
-use claimdesk_core::records::{self, Format};
-use claimdesk_core::store::ImportOutcome;
-use claimdesk_core::Store;
+use claimdesk_store::records::{self, Format};
+use claimdesk_store::ImportOutcome;
+use claimdesk_store::Store;
 use std::io::Write;
 use std::path::Path;
 

@@ -10,8 +10,9 @@ mod import;
 mod photo;
 mod sync;
 
-use claimdesk_core::records::{self, Format};
-use claimdesk_core::{paths, ClaimId, Store, StoreError};
+use claimdesk_model::ClaimId;
+use claimdesk_store::records::{self, Format};
+use claimdesk_store::{paths, Store, StoreError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -128,7 +129,7 @@ pub enum CliError {
     },
     /// The argument is not a claim id.
     #[error("{0}")]
-    BadId(#[from] claimdesk_core::claim::BadClaimId),
+    BadId(#[from] claimdesk_model::claim::BadClaimId),
     /// No claim has this id.
     #[error("no claim with id {0}")]
     NotFound(ClaimId),
@@ -141,7 +142,7 @@ pub enum CliError {
         /// The input.
         path: PathBuf,
         /// Why.
-        source: claimdesk_core::photos::PhotoError,
+        source: claimdesk_photos::PhotoError,
     },
     /// Some rows were rejected (the rest were imported).
     #[error("{0} row(s) were not imported; fix them and import the file again")]
@@ -151,7 +152,7 @@ pub enum CliError {
     NeedsAttention(u64),
     /// Sending stopped before the queue was empty.
     #[error("{} ({})", .0.problem().message, .0)]
-    SyncStopped(claimdesk_core::sync::SyncError),
+    SyncStopped(claimdesk_sync::SyncError),
 }
 
 fn main() -> ExitCode {
@@ -180,7 +181,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         thumb,
     } = &cli.command
     {
-        let options = claimdesk_core::photos::Options {
+        let options = claimdesk_photos::Options {
             max_edge: *max_edge,
             quality: *quality,
             ..Default::default()

@@ -1,7 +1,7 @@
 //! `claimdesk-cli photo`: the app's photo pipeline on one file.
 
 use crate::CliError;
-use claimdesk_core::photos::{self, Options};
+use claimdesk_photos::{self as photos, Options};
 use std::path::Path;
 
 /// Normalises `input` into `output` (and the thumbnail into `thumb`).

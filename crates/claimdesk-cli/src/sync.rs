@@ -1,8 +1,8 @@
 //! `claimdesk-cli sync`: the app's sync engine, headless.
 
 use crate::CliError;
-use claimdesk_core::sync::{Backoff, Engine, SyncError, SyncEvent, SyncSettings};
-use claimdesk_core::Store;
+use claimdesk_store::Store;
+use claimdesk_sync::{Backoff, Engine, SyncError, SyncEvent, SyncSettings};
 use std::io::Write;
 use std::sync::Arc;
 

@@ -1,8 +1,9 @@
 //! Kill the CLI with SIGKILL at random moments while it saves claims; every claim it reported
 //! saved must be there, intact, exactly once, and the database must pass its integrity check.
 
-use claimdesk_core::records::{self, Format};
-use claimdesk_core::{ClaimId, Store};
+use claimdesk_model::ClaimId;
+use claimdesk_store::records::{self, Format};
+use claimdesk_store::Store;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -24,7 +25,7 @@ impl Rng {
 
 fn claims_file(
     dir: &std::path::Path,
-) -> (std::path::PathBuf, HashMap<ClaimId, claimdesk_core::Claim>) {
+) -> (std::path::PathBuf, HashMap<ClaimId, claimdesk_model::Claim>) {
     let rows: Vec<serde_json::Value> = (0..CLAIMS)
         .map(|i| {
             serde_json::json!({

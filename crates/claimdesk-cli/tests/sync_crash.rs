@@ -2,11 +2,9 @@
 //! finish. No claim may be lost, none duplicated, and every case reference must match the
 //! service's.
 
-mod common;
-
-use claimdesk_core::Store;
-use common::proxy::Proxy;
-use common::{assert_delivered_exactly_once, queue_claims, Server};
+use claimdesk_store::Store;
+use claimdesk_testkit::proxy::Proxy;
+use claimdesk_testkit::{assert_delivered_exactly_once, queue_claims, Server};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -93,6 +91,6 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
     for line in text.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cols[1], "sent", "{line}");
-        assert!(claimdesk_core::wire::is_case_reference(cols[2]), "{line}");
+        assert!(claimdesk_model::wire::is_case_reference(cols[2]), "{line}");
     }
 }

@@ -1,25 +1,19 @@
 //! The HTTP API (`openapi.yaml`): preflight, claim intake, claim lookup.
 
-use crate::intake::{Accepted, Intake, IntakeError};
+use crate::storage::{Accepted, ClaimStorage, StorageError};
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use claimdesk_core::store::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
-use claimdesk_core::wire::{
-    is_sha256_hex, sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER,
+use claimdesk_model::attachment::{megabytes, MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
+use claimdesk_model::wire::{
+    is_sha256_hex, sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CLAIM_JSON,
 };
-use claimdesk_core::{validate, ClaimId, FieldError};
+use claimdesk_model::{validate, ClaimId, ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-/// The largest request body accepted: every attachment byte a claim may carry plus room for
-/// the claim JSON and multipart framing.
-pub const MAX_BODY_BYTES: u64 = MAX_CLAIM_BYTES + claimdesk_core::wire::BODY_OVERHEAD;
-
-/// Largest claim JSON part.
-const MAX_CLAIM_JSON: usize = 64 * 1024;
+pub use claimdesk_model::wire::MAX_BODY_BYTES;
 
 /// An error answer: status plus the `{code, message, field?, errors}` body.
 #[derive(Debug)]
@@ -29,15 +23,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
-                code: code.to_owned(),
-                message: message.into(),
-                field: None,
-                errors: Vec::new(),
-            },
+            body: ErrorBody::new(code, message),
         }
     }
 
@@ -50,23 +39,29 @@ impl ApiError {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: ErrorBody {
-                code: "validation".to_owned(),
-                message: format!("The claim is not complete: {message}"),
                 field: errors.first().map(|e| e.field.clone()),
                 errors,
+                ..ErrorBody::new(
+                    ErrorCode::Validation,
+                    format!("The claim is not complete: {message}"),
+                )
             },
         }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "request.malformed", message)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::RequestMalformed,
+            message,
+        )
     }
 
     /// `404` with the error shape (also the router's fallback).
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "No such claim or address.",
         )
     }
@@ -84,11 +79,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<IntakeError> for ApiError {
-    fn from(e: IntakeError) -> Self {
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "server.store",
+            ErrorCode::ServerStore,
             e.to_string(),
         )
     }
@@ -107,7 +102,7 @@ impl From<axum::extract::multipart::MultipartError> for ApiError {
 fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "claim.too_large",
+        ErrorCode::ClaimTooLarge,
         format!(
             "The upload is larger than the {MAX_BODY_BYTES} bytes this service accepts per claim. Remove an attachment and send again."
         ),
@@ -124,7 +119,10 @@ pub async fn ping() -> impl IntoResponse {
 }
 
 /// The device behind the request's bearer token, or `401`.
-fn authenticate(intake: &Intake, headers: &HeaderMap) -> Result<String, ApiError> {
+async fn authenticate(
+    storage: &impl ClaimStorage,
+    headers: &HeaderMap,
+) -> Result<String, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -134,25 +132,28 @@ fn authenticate(intake: &Intake, headers: &HeaderMap) -> Result<String, ApiError
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "auth.invalid_token",
+            ErrorCode::AuthInvalidToken,
             "This device's token is missing, wrong or revoked. Register the device again (claimdesk-server device add).",
         )
     };
     if token.is_empty() {
         return Err(unauthorized());
     }
-    intake.device_for_token(token)?.ok_or_else(unauthorized)
+    storage
+        .device_for_token(token)
+        .await?
+        .ok_or_else(unauthorized)
 }
 
 /// `GET /v1/claims/{id}`: the stored claim's reference.
-pub async fn get_claim(
-    State(intake): State<Arc<Intake>>,
+pub async fn get_claim<S: ClaimStorage>(
+    State(storage): State<S>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    authenticate(&intake, &headers)?;
+    authenticate(&storage, &headers).await?;
     let id: ClaimId = id.parse().map_err(|_| ApiError::not_found())?;
-    match intake.find(id)? {
+    match storage.find(id).await? {
         Some((_, receipt)) => Ok(Json(receipt).into_response()),
         None => Err(ApiError::not_found()),
     }
@@ -160,12 +161,12 @@ pub async fn get_claim(
 
 /// `POST /v1/claims`: receive one claim (multipart: the `claim` JSON part first, then one
 /// part per attachment named by its SHA-256, in the order the JSON lists them).
-pub async fn post_claim(
-    State(intake): State<Arc<Intake>>,
+pub async fn post_claim<S: ClaimStorage>(
+    State(storage): State<S>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&intake, &headers)?;
+    let device = authenticate(&storage, &headers).await?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -179,7 +180,7 @@ pub async fn post_claim(
             e.body_text()
         ))
     })?;
-    let answer = receive(intake, device, &mut multipart).await;
+    let answer = receive(&storage, device, &mut multipart).await;
     // Read whatever the answer did not need (a replay, a refusal), so the connection stays
     // usable for the device's next claim instead of being closed under it.
     while let Ok(Some(mut field)) = multipart.next_field().await {
@@ -189,7 +190,7 @@ pub async fn post_claim(
 }
 
 async fn receive(
-    intake: Arc<Intake>,
+    storage: &impl ClaimStorage,
     device: String,
     multipart: &mut Multipart,
 ) -> Result<Response, ApiError> {
@@ -220,7 +221,7 @@ async fn receive(
             return Err(ApiError::bad_request("The upload has two “claim” parts."));
         }
         let claim = read_claim(field).await?;
-        if let Some((hash, receipt)) = intake.find(claim.id)? {
+        if let Some((hash, receipt)) = storage.find(claim.id).await? {
             replay = Some(if hash == claim.content_hash() {
                 (StatusCode::OK, Json(receipt)).into_response()
             } else {
@@ -237,20 +238,7 @@ async fn receive(
     let payload =
         payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
     let parts = match_parts(&payload, received)?;
-    let stored = tokio::task::spawn_blocking(move || -> Result<Accepted, IntakeError> {
-        for (a, bytes) in payload.attachments.iter().zip(&parts) {
-            intake.write_blob(&a.sha256, bytes)?;
-        }
-        intake.accept(&device, &payload)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server.panic",
-            e.to_string(),
-        )
-    })??;
+    let stored = storage.receive(device, payload, parts).await?;
     Ok(match stored {
         Accepted::New(receipt) => {
             let location = format!("/v1/claims/{}", receipt.id);
@@ -269,7 +257,7 @@ async fn receive(
 fn conflict(id: ClaimId) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "claim.conflict",
+        ErrorCode::ClaimConflict,
         format!(
             "A different claim with the id {id} was already received. Nothing was changed; send the corrected claim as a new claim."
         ),
@@ -283,7 +271,7 @@ async fn read_claim(field: Field<'_>) -> Result<ClaimPayload, ApiError> {
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "claim.json",
+            ErrorCode::ClaimJson,
             format!("The “claim” part is not a claim: {e}"),
         )
     })
@@ -313,38 +301,44 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
     let mut errors = validate::validate(&payload.fields)
         .err()
         .unwrap_or_default();
-    let attachment = |code: &str, message: String| FieldError::new("attachments", code, message);
+    let attachment =
+        |code: ErrorCode, message: String| FieldError::new("attachments", code, message);
     if payload.attachments.len() > MAX_ATTACHMENTS {
-        errors.push(attachment(
-            "attachments.too_many",
-            format!("A claim can have at most {MAX_ATTACHMENTS} attachments."),
-        ));
+        errors.push(
+            attachment(
+                ErrorCode::AttachmentsTooMany,
+                format!("A claim can have at most {MAX_ATTACHMENTS} attachments."),
+            )
+            .with("max", MAX_ATTACHMENTS.to_string()),
+        );
     }
     let total: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
     if total > MAX_CLAIM_BYTES {
-        errors.push(attachment(
-            "attachments.too_large",
-            format!(
-                "The attachments add up to {total} bytes; at most {MAX_CLAIM_BYTES} are accepted."
-            ),
-        ));
+        errors.push(
+            attachment(
+                ErrorCode::AttachmentsTooLarge,
+                format!(
+                    "The attachments add up to {total} bytes; at most {MAX_CLAIM_BYTES} are accepted."
+                ),
+            )
+            .with("total_mb", megabytes(total))
+            .with("max_mb", megabytes(MAX_CLAIM_BYTES)),
+        );
     }
     for a in &payload.attachments {
-        let hex = a.sha256.len() == 64
-            && a.sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !hex {
+        if !is_sha256_hex(&a.sha256) {
             errors.push(attachment(
-                "attachments.hash",
+                ErrorCode::AttachmentsHash,
                 format!("“{}” is not a lower-case hex SHA-256.", a.sha256),
             ));
         }
-        if !matches!(a.media_type.as_str(), "image/jpeg" | "application/pdf") {
+        if MediaType::parse(&a.media_type).is_none() {
+            let allowed: Vec<&str> = MediaType::names().collect();
             errors.push(attachment(
-                "attachments.media_type",
+                ErrorCode::AttachmentsMediaType,
                 format!(
-                    "Attachments must be image/jpeg or application/pdf, not “{}”.",
+                    "Attachments must be {}, not “{}”.",
+                    allowed.join(" or "),
                     a.media_type
                 ),
             ));
@@ -363,7 +357,7 @@ fn match_parts(
     payload: &ClaimPayload,
     mut received: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<Vec<u8>>, ApiError> {
-    let problem = |code: &str, message: String| {
+    let problem = |code: ErrorCode, message: String| {
         ApiError::invalid(vec![FieldError::new("attachments", code, message)])
     };
     let listed: HashSet<&str> = payload
@@ -373,7 +367,7 @@ fn match_parts(
         .collect();
     if let Some(extra) = received.keys().find(|k| !listed.contains(k.as_str())) {
         return Err(problem(
-            "attachments.unlisted",
+            ErrorCode::AttachmentsUnlisted,
             format!("The upload has a part “{extra}” that the claim does not list."),
         ));
     }
@@ -389,7 +383,7 @@ fn match_parts(
         };
         let Some(bytes) = bytes else {
             return Err(problem(
-                "attachments.missing",
+                ErrorCode::AttachmentsMissing,
                 format!(
                     "The attachment {} listed in the claim was not sent.",
                     a.sha256
@@ -398,7 +392,7 @@ fn match_parts(
         };
         if bytes.len() as u64 != a.byte_size || sha256_hex(&bytes) != a.sha256 {
             return Err(problem(
-                "attachments.mismatch",
+                ErrorCode::AttachmentsMismatch,
                 format!(
                     "The attachment sent as {} does not match its size or SHA-256. Send the claim again.",
                     a.sha256

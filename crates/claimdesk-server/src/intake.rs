@@ -1,87 +1,55 @@
-//! The service's own store: devices, received claims, and attachment files by content hash.
+//! The embedded storage for a single shop: devices and received claims in one SQLite file,
+//! attachment blobs as files named by their SHA-256 in a folder beside it.
 //!
-//! Attachment files are written and synced before the claim row is committed, so a received
-//! claim never points at a missing file (a crash in between leaves only an unreferenced
-//! file). The claim row is inserted with `ON CONFLICT DO NOTHING` on its id inside one
-//! immediate transaction: two uploads of the same claim, however concurrent, store one.
+//! The claim row is inserted with `ON CONFLICT DO NOTHING` on its id inside one immediate
+//! transaction: two uploads of the same claim, however concurrent, store one. The service
+//! reaches it through [`ClaimStorage`], which runs each call on a blocking thread; the
+//! command line and tests may call the plain methods directly.
 
-use claimdesk_core::claim::now_timestamp;
-use claimdesk_core::wire::{case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt};
-use claimdesk_core::ClaimId;
+use crate::storage::{Accepted, ClaimStorage, Received, StorageError};
+use claimdesk_model::wire::{
+    case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
+};
+use claimdesk_model::{now_timestamp, ClaimId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
-use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_intake.sql"))];
 
 /// The database file in the data folder.
 pub const DATABASE_FILE: &str = "claimdesk-server.sqlite3";
 
-/// Why the service's store could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    /// A file or folder could not be used.
-    #[error("cannot use {path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// SQLite failed.
-    #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
-    /// The schema could not be brought up to date.
-    #[error("could not update the database schema: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
-    /// A device with this name is registered and not revoked.
-    #[error("a device named “{0}” is already registered; revoke it first or choose another name")]
-    DeviceExists(String),
-    /// The system's random source failed.
-    #[error("no randomness available: {0}")]
-    Random(String),
-}
-
 /// Result of a store call.
-pub type Result<T, E = IntakeError> = std::result::Result<T, E>;
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
-/// What storing a claim came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Accepted {
-    /// First time: stored now.
-    New(Receipt),
-    /// Already stored with the same content: the original receipt.
-    Replay(Receipt),
-    /// Already stored with different content: nothing changed.
-    Conflict(Receipt),
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Database(Box::new(e))
+    }
 }
 
-/// A received claim as the export lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Received {
-    /// The case reference given to the customer.
-    pub case_reference: String,
-    /// When it arrived.
-    pub received_at: String,
-    /// The device that sent it.
-    pub device: String,
-    /// SHA-256 of the canonical claim.
-    pub content_sha256: String,
-    /// The claim as received.
-    pub claim: ClaimPayload,
+impl From<rusqlite_migration::Error> for StorageError {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        StorageError::Migration(Box::new(e))
+    }
 }
 
-/// The service's store.
+/// The SQLite + blob-folder storage. Cloning shares the one connection.
+#[derive(Clone)]
 pub struct Intake {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     conn: Mutex<Connection>,
     blobs: PathBuf,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IntakeError + '_ {
-    move |source| IntakeError::Io {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::Io {
         path: path.to_owned(),
         source,
     }
@@ -99,15 +67,17 @@ impl Intake {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
         Ok(Intake {
-            conn: Mutex::new(conn),
-            blobs,
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                blobs,
+            }),
         })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (the transaction
         // rolls back), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Registers a device and returns its new token (shown once; only its hash is kept).
@@ -123,7 +93,7 @@ impl Intake {
             )
             .optional()?;
         if live.is_some() {
-            return Err(IntakeError::DeviceExists(name.to_owned()));
+            return Err(StorageError::DeviceExists(name.to_owned()));
         }
         conn.execute(
             "INSERT INTO devices (name, token_sha256, created_at) VALUES (?1, ?2, ?3)
@@ -162,22 +132,26 @@ impl Intake {
 
     /// Writes an attachment file named by its hash (synced; kept if already there).
     pub fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.blobs.join(sha256);
+        let path = self.inner.blobs.join(sha256);
         if path.exists() {
             return Ok(());
         }
-        let tmp = self.blobs.join(format!(".tmp-{}", hex(&random::<8>()?)));
+        let tmp = self
+            .inner
+            .blobs
+            .join(format!(".tmp-{}", hex(&random::<8>()?)));
         let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(bytes).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        std::fs::File::open(&self.blobs)
+        std::fs::File::open(&self.inner.blobs)
             .and_then(|d| d.sync_all())
-            .map_err(io(&self.blobs))?;
+            .map_err(io(&self.inner.blobs))?;
         Ok(())
     }
 
-    /// Stores a claim whose attachment files are already written, once.
+    /// Stores a claim whose attachment files are already written, once (use
+    /// [`ClaimStorage::receive`] to write them first).
     pub fn accept(&self, device: &str, payload: &ClaimPayload) -> Result<Accepted> {
         let hash = payload.content_hash();
         let mut conn = self.conn();
@@ -231,7 +205,7 @@ impl Intake {
             id: payload.id,
             case_reference: reference,
             received_at,
-            status: claimdesk_core::wire::RECEIVED.to_owned(),
+            status: ServiceStatus::Received.as_str().to_owned(),
         }))
     }
 
@@ -274,7 +248,7 @@ impl Intake {
     /// The stored bytes of an attachment, if present.
     pub fn blob(&self, sha256: &str) -> Option<Vec<u8>> {
         is_sha256_hex(sha256)
-            .then(|| std::fs::read(self.blobs.join(sha256)).ok())
+            .then(|| std::fs::read(self.inner.blobs.join(sha256)).ok())
             .flatten()
     }
 }
@@ -291,7 +265,7 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> 
                         id,
                         case_reference: r.get(1)?,
                         received_at: r.get(2)?,
-                        status: claimdesk_core::wire::RECEIVED.to_owned(),
+                        status: ServiceStatus::Received.as_str().to_owned(),
                     },
                 ))
             },
@@ -301,10 +275,42 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> 
 
 fn random<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| IntakeError::Random(e.to_string()))?;
+    getrandom::fill(&mut buf).map_err(|e| StorageError::Random(e.to_string()))?;
     Ok(buf)
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Intake {
+    /// Runs `f` on a blocking thread (SQLite and file calls never hold an async worker).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Intake) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me))
+            .await
+            .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+}
+
+impl ClaimStorage for Intake {
+    async fn device_for_token(&self, token: &str) -> Result<Option<String>> {
+        let token = token.to_owned();
+        self.blocking(move |s| s.device_for_token(&token)).await
+    }
+
+    async fn find(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        self.blocking(move |s| s.find(id)).await
+    }
+
+    async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {
+        self.blocking(move |s| s.write_blob(&sha256, &bytes)).await
+    }
+
+    async fn insert_claim(&self, device: String, payload: ClaimPayload) -> Result<Accepted> {
+        self.blocking(move |s| s.accept(&device, &payload)).await
+    }
 }

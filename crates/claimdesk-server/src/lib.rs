@@ -1,20 +1,22 @@
 //! ClaimDesk's reference claims service: the receiving side a retailer can run as is, and
-//! the one the app's tests run against. No GUI libraries; axum over one SQLite file.
+//! the one the app's tests run against. No GUI or photo libraries and no HTTP client: axum
+//! over a [`ClaimStorage`] — today the embedded SQLite + blob folder ([`intake::Intake`]).
 //!
 //! The contract is `openapi.yaml` (served at `/openapi.yaml`).
 
 pub mod api;
 pub mod intake;
+pub mod storage;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use claimdesk_core::wire::{CLAIMS_PATH, PING_PATH, SERVER_HEADER};
-use intake::Intake;
+use claimdesk_model::wire::{CLAIMS_PATH, PING_PATH, SERVER_HEADER};
 use std::future::Future;
-use std::sync::Arc;
+
+pub use storage::ClaimStorage;
 
 /// The OpenAPI document: the published contract.
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
@@ -22,18 +24,18 @@ pub const OPENAPI: &str = include_str!("../openapi.yaml");
 /// The value of the header on every answer: tells clients this is the real service.
 pub const SERVER_ID: &str = concat!("claimdesk-server/", env!("CARGO_PKG_VERSION"), "; api=1");
 
-/// The service's routes over `intake`.
-pub fn router(intake: Arc<Intake>) -> Router {
+/// The service's routes over `storage`.
+pub fn router<S: ClaimStorage>(storage: S) -> Router {
     let body_limit = usize::try_from(api::MAX_BODY_BYTES).unwrap_or(usize::MAX);
     Router::new()
         .route(PING_PATH, get(api::ping))
-        .route(CLAIMS_PATH, post(api::post_claim))
-        .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim))
+        .route(CLAIMS_PATH, post(api::post_claim::<S>))
+        .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim::<S>))
         .route("/openapi.yaml", get(openapi))
         .fallback(|| async { api::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(stamp))
-        .with_state(intake)
+        .with_state(storage)
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -48,12 +50,12 @@ async fn stamp(mut response: Response) -> Response {
 }
 
 /// Serves until `shutdown` completes, finishing requests in flight.
-pub async fn serve(
+pub async fn serve<S: ClaimStorage>(
     listener: tokio::net::TcpListener,
-    intake: Arc<Intake>,
+    storage: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(intake))
+    axum::serve(listener, router(storage))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -3,13 +3,13 @@
 //! Exit codes: 0 success; 1 the request was refused (device exists, unknown device);
 //! 2 the command could not run (bad folder, port in use, store error).
 
-use claimdesk_server::intake::{Intake, IntakeError, Received};
+use claimdesk_server::intake::Intake;
+use claimdesk_server::storage::{Received, StorageError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// ClaimDesk's reference claims service.
 #[derive(Parser)]
@@ -75,7 +75,7 @@ enum Format {
 #[derive(Debug, thiserror::Error)]
 enum CliError {
     #[error(transparent)]
-    Intake(#[from] IntakeError),
+    Storage(#[from] StorageError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
             eprintln!("claimdesk-server: {e}");
             let refused = matches!(
                 e,
-                CliError::UnknownDevice(_) | CliError::Intake(IntakeError::DeviceExists(_))
+                CliError::UnknownDevice(_) | CliError::Storage(StorageError::DeviceExists(_))
             );
             ExitCode::from(if refused { 1 } else { 2 })
         }
@@ -168,7 +168,7 @@ fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
             #[cfg(not(unix))]
             let _ = ctrl_c.await;
         };
-        claimdesk_server::serve(listener, Arc::new(intake), shutdown).await?;
+        claimdesk_server::serve(listener, intake, shutdown).await?;
         Ok(())
     })
 }
@@ -176,7 +176,7 @@ fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
 fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["case_reference", "id", "received_at", "device"];
-    header.extend(claimdesk_core::ClaimFields::NAMES);
+    header.extend(claimdesk_model::ClaimFields::NAMES);
     header.push("attachments");
     w.write_record(&header)?;
     for c in claims {

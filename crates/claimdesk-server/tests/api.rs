@@ -1,11 +1,11 @@
 //! The service's HTTP contract, over a real loopback socket, and its command line.
 
-use claimdesk_core::store::Kind;
-use claimdesk_core::wire::{
+use claimdesk_model::wire::{
     is_case_reference, sha256_hex, AttachmentRef, ClaimPayload, ErrorBody, Receipt,
     MAX_BODY_HEADER, SERVER_HEADER,
 };
-use claimdesk_core::{ClaimFields, ClaimId};
+use claimdesk_model::Kind;
+use claimdesk_model::{ClaimFields, ClaimId};
 use claimdesk_server::intake::Intake;
 use reqwest::multipart::{Form, Part};
 use std::process::Command;
@@ -13,14 +13,17 @@ use std::sync::Arc;
 
 struct Service {
     url: String,
-    intake: Arc<Intake>,
+    intake: Intake,
     token: String,
     _dir: tempfile::TempDir,
 }
 
 async fn start() -> Service {
+    // The workspace builds reqwest with rustls but no default crypto provider (the app's
+    // client installs ring); this test's client needs one too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().expect("tmp");
-    let intake = Arc::new(Intake::open(dir.path()).expect("intake"));
+    let intake = Intake::open(dir.path()).expect("intake");
     let token = intake.add_device("counter-1").expect("device");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -110,7 +113,7 @@ async fn ping_tells_the_service_from_a_portal_and_advertises_its_limit() {
         .expect("text")
         .parse()
         .expect("number");
-    assert!(max > claimdesk_core::store::MAX_CLAIM_BYTES);
+    assert!(max > claimdesk_model::attachment::MAX_CLAIM_BYTES);
     let doc = reqwest::get(format!("{}/openapi.yaml", s.url))
         .await
         .expect("doc")

@@ -1,0 +1,76 @@
+//! Attachments as the claim knows them: what they show, what they may be, how many and how
+//! big. The store, the photo pipeline, the sync client and the service all take these limits
+//! from here.
+
+use sha2::{Digest, Sha256};
+
+crate::vocabulary! {
+    /// What an attachment shows.
+    pub enum Kind ("attachment kind") {
+        /// Receipt or invoice: the proof of purchase.
+        Receipt = "receipt",
+        /// The faulty product.
+        Product = "product",
+        /// The serial-number label.
+        SerialLabel = "serial_label",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+crate::vocabulary! {
+    /// What a stored (normalised) attachment is.
+    pub enum MediaType ("media type") {
+        /// A normalised photo.
+        Jpeg = "image/jpeg",
+        /// A PDF invoice, kept as it was.
+        Pdf = "application/pdf",
+    }
+}
+
+/// Most attachments on one claim.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Most attachment bytes one claim may carry: what the claims service accepts in one upload.
+/// A claim over it is flagged when the clerk attaches, not when it is sent.
+pub const MAX_CLAIM_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Largest file the clerk may attach, before normalising.
+pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+
+/// An attachment ready to store: normalised bytes and what the form shows of them.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAttachment<'a> {
+    /// What the bytes are.
+    pub media_type: MediaType,
+    /// The bytes to store and send.
+    pub bytes: &'a [u8],
+    /// SHA-256 of `bytes`, lower-case hex.
+    pub sha256: &'a str,
+    /// Pixel size (0 for PDFs).
+    pub width: u32,
+    /// Pixel size (0 for PDFs).
+    pub height: u32,
+    /// Page count, for PDFs.
+    pub pages: Option<u32>,
+    /// A small JPEG for the form (`None` for PDFs).
+    pub thumbnail: Option<&'a [u8]>,
+}
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `name` can name an attachment: a SHA-256 in lower-case hex.
+pub fn is_sha256_hex(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A byte count in MB with one decimal, as messages show it.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}

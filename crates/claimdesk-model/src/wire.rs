@@ -1,0 +1,169 @@
+//! The wire contract between ClaimDesk and the claims service (the OpenAPI document is
+//! `crates/claimdesk-server/openapi.yaml`): the claim as sent, how its content is hashed for
+//! idempotency, what the service answers, and the case-reference format.
+
+pub use crate::attachment::{is_sha256_hex, sha256_hex};
+use crate::attachment::{Kind, MAX_CLAIM_BYTES};
+use crate::claim::{ClaimFields, ClaimId};
+use crate::code::ErrorCode;
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Header every answer of the real service carries (`claimdesk-server/<version>; api=1`).
+/// A 2xx or redirect without it came from something else: a captive portal, a proxy page.
+pub const SERVER_HEADER: &str = "x-claimdesk-server";
+/// Header on the preflight advertising the largest request body accepted, in bytes.
+pub const MAX_BODY_HEADER: &str = "x-claimdesk-max-body-bytes";
+/// The preflight: `204` with [`SERVER_HEADER`] from the real service.
+pub const PING_PATH: &str = "/v1/ping";
+/// Where claims are posted, and (with `/{id}`) read back.
+pub const CLAIMS_PATH: &str = "/v1/claims";
+/// The multipart part that carries the claim JSON; each attachment's part is named by its
+/// SHA-256.
+pub const CLAIM_PART: &str = "claim";
+
+/// Room above the attachment bytes for the claim JSON and the multipart framing.
+pub const BODY_OVERHEAD: u64 = 256 * 1024;
+/// The largest request body the service accepts: every attachment byte a claim may carry
+/// plus [`BODY_OVERHEAD`].
+pub const MAX_BODY_BYTES: u64 = MAX_CLAIM_BYTES + BODY_OVERHEAD;
+/// Largest claim JSON part.
+pub const MAX_CLAIM_JSON: usize = 64 * 1024;
+
+/// A claim as it travels: identity, fields and the attachments' fingerprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimPayload {
+    /// The claim's id, minted at the counter: the idempotency key.
+    pub id: ClaimId,
+    /// When the clerk started the claim (RFC 3339, UTC).
+    pub created_at: String,
+    /// The claim's fields, normalised.
+    pub fields: ClaimFields,
+    /// One entry per attachment part, in the order the clerk attached them.
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// What the claim JSON says about one attachment part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    /// Lower-case hex SHA-256 of the part's bytes; also the part's name.
+    pub sha256: String,
+    /// What it shows.
+    pub kind: Kind,
+    /// `image/jpeg` or `application/pdf`.
+    pub media_type: String,
+    /// The part's length in bytes.
+    pub byte_size: u64,
+    /// The file name it came from (may be empty).
+    #[serde(default)]
+    pub original_name: String,
+}
+
+impl ClaimPayload {
+    /// The content hash both sides compare: SHA-256 of the canonical JSON (fields in their
+    /// fixed order, attachments by their hashes). Same id + same hash = the same claim.
+    pub fn content_hash(&self) -> String {
+        // Serialising plain structs of strings and numbers cannot fail.
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        sha256_hex(&canonical)
+    }
+}
+
+/// The service's receipt for an accepted claim (`201` first time, `200` on a replay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The claim's id.
+    pub id: ClaimId,
+    /// The reference to give the customer, e.g. `CD-7KQ2-M9XA`.
+    pub case_reference: String,
+    /// When the service first stored it (RFC 3339, UTC).
+    pub received_at: String,
+    /// Where the claim stands at the service: `received` (the only state this version has).
+    #[serde(default = "received")]
+    pub status: String,
+}
+
+fn received() -> String {
+    ServiceStatus::Received.as_str().to_owned()
+}
+
+crate::vocabulary! {
+    /// Where a claim stands at the claims service.
+    pub enum ServiceStatus ("service status") {
+        /// Stored; the only state this version of the service has.
+        Received = "received",
+    }
+}
+
+/// Every error answer of the service: the same `{code, message, field?}` shape as the app's,
+/// with per-field problems in `errors` for `422`.
+///
+/// `code` is text on the wire (a newer service may send a code this build does not know, and
+/// the clerk still sees its message); everything this code base sends is an [`ErrorCode`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `validation`, `claim.conflict`, `auth.invalid_token`.
+    pub code: String,
+    /// What happened, in English.
+    pub message: String,
+    /// The field concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// One entry per field problem (for `validation`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Characters of a case reference: digits and capitals without 0/O, 1/I/L and U, so a
+/// reference read aloud over a counter or a phone line cannot be misheard as another.
+pub const REFERENCE_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Builds a case reference `CD-XXXX-XXXX` from eight random bytes.
+pub fn case_reference(random: [u8; 8]) -> String {
+    let pick = |b: u8| char::from(REFERENCE_ALPHABET[usize::from(b) % REFERENCE_ALPHABET.len()]);
+    let chars: String = random.iter().map(|b| pick(*b)).collect();
+    format!("CD-{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Whether `s` has the shape of a case reference.
+pub fn is_case_reference(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 12
+        && s.starts_with("CD-")
+        && b[7] == b'-'
+        && b[3..7]
+            .iter()
+            .chain(&b[8..])
+            .all(|c| REFERENCE_ALPHABET.contains(c))
+}
+
+impl ErrorBody {
+    /// An error with no field and no field problems.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code: code.as_str().to_owned(),
+            message: message.into(),
+            field: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The code, if this build knows it.
+    pub fn known_code(&self) -> Option<ErrorCode> {
+        ErrorCode::parse(&self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_well_formed_and_unambiguous() {
+        let r = case_reference([0, 1, 2, 3, 250, 251, 252, 255]);
+        assert!(is_case_reference(&r), "{r}");
+        assert!(!r.contains(['0', 'O', '1', 'I', 'L', 'U']));
+        assert!(!is_case_reference("CD-0000-0000"));
+        assert!(!is_case_reference("<html>"));
+    }
+}

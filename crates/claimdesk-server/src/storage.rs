@@ -1,0 +1,107 @@
+//! What the service needs from its storage, as a trait: handlers only see [`ClaimStorage`],
+//! so a second store (PostgreSQL, object storage) is one more implementation, not a change
+//! to every handler.
+//!
+//! The rule that makes a receipt trustworthy lives here once, in [`ClaimStorage::receive`]:
+//! every attachment blob is stored before the claim row that names it, so a received claim
+//! never points at a missing blob (a crash in between leaves only an unreferenced blob).
+
+use claimdesk_model::wire::{ClaimPayload, Receipt};
+use claimdesk_model::ClaimId;
+use serde::Serialize;
+use std::future::Future;
+use std::path::PathBuf;
+
+/// Why the service's storage could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A file or folder could not be used.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(Box<dyn std::error::Error + Send + Sync>),
+    /// The schema could not be brought up to date.
+    #[error("could not update the database schema: {0}")]
+    Migration(Box<dyn std::error::Error + Send + Sync>),
+    /// A device with this name is registered and not revoked.
+    #[error("a device named “{0}” is already registered; revoke it first or choose another name")]
+    DeviceExists(String),
+    /// The system's random source failed.
+    #[error("no randomness available: {0}")]
+    Random(String),
+    /// A blocking storage task did not finish (it panicked).
+    #[error("a storage task failed: {0}")]
+    Task(String),
+}
+
+/// Result of a storage call.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// What storing a claim came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// First time: stored now.
+    New(Receipt),
+    /// Already stored with the same content: the original receipt.
+    Replay(Receipt),
+    /// Already stored with different content: nothing changed.
+    Conflict(Receipt),
+}
+
+/// A received claim as the export lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// The case reference given to the customer.
+    pub case_reference: String,
+    /// When it arrived.
+    pub received_at: String,
+    /// The device that sent it.
+    pub device: String,
+    /// SHA-256 of the canonical claim.
+    pub content_sha256: String,
+    /// The claim as received.
+    pub claim: ClaimPayload,
+}
+
+/// The service's storage, as the HTTP handlers use it. Every call is async; an
+/// implementation over a blocking database runs its calls off the async worker threads.
+pub trait ClaimStorage: Clone + Send + Sync + 'static {
+    /// The live device holding `token`, if any.
+    fn device_for_token(&self, token: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// The stored claim `id`: its content hash and receipt.
+    fn find(&self, id: ClaimId) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
+
+    /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
+    fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stores a claim whose blobs are already stored, once: same id and content gives the
+    /// first receipt, other content a conflict, and concurrent calls store one claim.
+    fn insert_claim(
+        &self,
+        device: String,
+        payload: ClaimPayload,
+    ) -> impl Future<Output = Result<Accepted>> + Send;
+
+    /// Receives a claim with its attachment bytes (in the order the claim lists them): the
+    /// blobs first, then the claim row.
+    fn receive(
+        &self,
+        device: String,
+        payload: ClaimPayload,
+        parts: Vec<Vec<u8>>,
+    ) -> impl Future<Output = Result<Accepted>> + Send {
+        async move {
+            for (a, bytes) in payload.attachments.iter().zip(parts) {
+                self.put_blob(a.sha256.clone(), bytes).await?;
+            }
+            self.insert_claim(device, payload).await
+        }
+    }
+}

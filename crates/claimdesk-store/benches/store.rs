@@ -1,0 +1,176 @@
+//! Store benchmark: saving a claim as `ready` and listing 10,000 claims, each against bare
+//! SQLite (rusqlite with the same pragmas and columns) measured in the same run.
+//!
+//! Run: `cargo bench -p claimdesk-core --bench store`
+
+use claimdesk_model::{ClaimFields, ClaimId};
+use claimdesk_store::Store;
+use std::time::{Duration, Instant};
+
+const SAVES: usize = 1_000;
+const LISTED: usize = 10_000;
+const LISTS: usize = 50;
+
+fn fields(i: usize) -> ClaimFields {
+    ClaimFields {
+        channel: "amazon".into(),
+        marketplace: "amazon.de".into(),
+        email: format!("kunde{i}@example.de"),
+        contact_name: format!("Kunde {i}"),
+        order_id: "302-1234567-7654321".into(),
+        product_name: "PowerCore 10000".into(),
+        sku: "A1263".into(),
+        serial_number: "SN: FY529241".into(),
+        purchase_date: "2026-03-14".into(),
+        address_line1: "Friedrichstraße 12".into(),
+        address_line2: String::new(),
+        country: "DE".into(),
+        region: String::new(),
+        city: "Berlin".into(),
+        postal_code: "10117".into(),
+        phone: "030 1234567".into(),
+        issue: "Does not charge any more; the LED blinks twice when plugged in.".into(),
+        staff_note: String::new(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn report(name: &str, mut ours: Vec<Duration>, mut base: Vec<Duration>) {
+    ours.sort();
+    base.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (o50, o99) = (percentile(&ours, 0.5), percentile(&ours, 0.99));
+    let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
+    println!(
+        "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2}× | {:.2}× |",
+        ms(o50),
+        ms(o99),
+        ms(b50),
+        ms(b99),
+        ms(o50) / ms(b50),
+        ms(o99) / ms(b99)
+    );
+}
+
+fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("full");
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, status TEXT, created_at TEXT, updated_at TEXT, {}) STRICT;
+         CREATE INDEX IF NOT EXISTS claims_by_created ON claims (created_at DESC, id DESC);",
+        ClaimFields::NAMES.map(|n| format!("{n} TEXT")).join(", ")
+    ))
+    .expect("schema");
+    conn
+}
+
+fn raw_insert_sql() -> String {
+    format!(
+        "INSERT INTO claims VALUES ({})",
+        (1..=22)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn raw_insert(conn: &rusqlite::Connection, sql: &str, i: usize) {
+    let f = fields(i);
+    let head = [
+        ClaimId::new().to_string(),
+        "ready".to_owned(),
+        "2026-11-25T00:00:00.000Z".to_owned(),
+        "2026-11-25T00:00:00.000Z".to_owned(),
+    ];
+    let values: Vec<String> = head
+        .into_iter()
+        .chain(f.values().iter().map(|v| (*v).to_owned()))
+        .collect();
+    conn.prepare_cached(sql)
+        .expect("prepare")
+        .execute(rusqlite::params_from_iter(values))
+        .expect("insert");
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!("| operation | ClaimDesk p50 ms | p99 ms | bare SQLite p50 ms | p99 ms | p50 ratio | p99 ratio |");
+    println!("|---|---|---|---|---|---|---|");
+
+    // Save as ready: validate + one immediate transaction + fsync (synchronous=FULL).
+    let mut store = Store::open_dir(&dir.path().join("ours")).expect("store");
+    let raw = raw_connection(&dir.path().join("raw.sqlite3"));
+    let sql = raw_insert_sql();
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for i in 0..SAVES {
+        let f = fields(i);
+        let t = Instant::now();
+        store.submit(ClaimId::new(), &f).expect("submit");
+        ours.push(t.elapsed());
+        let t = Instant::now();
+        raw_insert(&raw, &sql, i);
+        base.push(t.elapsed());
+    }
+    report("save a claim as ready (fsync'd)", ours, base);
+
+    // List 10,000: fill both databases in one transaction each, then time the queue query.
+    let ours_path = dir.path().join("ours").join("claimdesk.sqlite3");
+    // Close both, so each file is checkpointed and both lists read the same kind of file.
+    drop(store);
+    drop(raw);
+    for path in [
+        ours_path.as_path(),
+        dir.path().join("raw.sqlite3").as_path(),
+    ] {
+        let mut conn = rusqlite::Connection::open(path).expect("open");
+        let tx = conn.transaction().expect("tx");
+        let n: i64 = tx
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
+            .expect("count");
+        for i in n as usize..LISTED {
+            raw_insert(&tx, &sql, i);
+        }
+        tx.commit().expect("commit");
+    }
+    let store = Store::open(&ours_path).expect("reopen");
+    let raw = raw_connection(&dir.path().join("raw.sqlite3"));
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for _ in 0..LISTS {
+        let t = Instant::now();
+        let list = store.list().expect("list");
+        ours.push(t.elapsed());
+        assert_eq!(list.len(), LISTED);
+        let t = Instant::now();
+        let mut stmt = raw
+            .prepare_cached(
+                "SELECT id, status, created_at, updated_at, contact_name, email, product_name
+                 FROM claims ORDER BY created_at DESC, id DESC",
+            )
+            .expect("prepare");
+        let rows: Vec<[String; 7]> = stmt
+            .query_map([], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ])
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        base.push(t.elapsed());
+        assert_eq!(rows.len(), LISTED);
+    }
+    report("list 10,000 claims (queue view)", ours, base);
+}

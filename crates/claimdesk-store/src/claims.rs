@@ -1,0 +1,346 @@
+//! Claims in the store: drafts saved as typed, claims queued (`ready`), imports.
+
+use super::settings::remember_defaults_in;
+use super::{Result, Store, StoreError, MAX_CLAIM_BYTES};
+use claimdesk_model::attachment::megabytes;
+use claimdesk_model::claim::BadClaimId;
+use claimdesk_model::vocab::UnknownName;
+use claimdesk_model::{
+    now_timestamp, validate, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError,
+    Status,
+};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
+use std::sync::OnceLock;
+
+/// What importing one claim did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// The claim was new and is now stored.
+    Inserted,
+    /// A claim with this id was already stored; it was left exactly as it was.
+    AlreadyPresent,
+}
+
+const HEAD: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+
+fn all_columns() -> String {
+    HEAD.iter()
+        .chain(ClaimFields::NAMES.iter())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn select_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {} FROM claims", all_columns()))
+}
+
+fn insert_sql(on_conflict: &str) -> String {
+    let n = HEAD.len() + ClaimFields::NAMES.len();
+    let placeholders = (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>();
+    format!(
+        "INSERT INTO claims ({}) VALUES ({}) ON CONFLICT (id) {on_conflict}",
+        all_columns(),
+        placeholders.join(", ")
+    )
+}
+
+fn upsert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let sets = ["status", "updated_at"]
+            .iter()
+            .chain(ClaimFields::NAMES.iter())
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        insert_sql(&format!("DO UPDATE SET {sets}"))
+    })
+}
+
+fn insert_new_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| insert_sql("DO NOTHING"))
+}
+
+fn read_claim(row: &Row<'_>) -> rusqlite::Result<Result<Claim>> {
+    let id: String = row.get(0)?;
+    let status: String = row.get(1)?;
+    let mut fields = ClaimFields::default();
+    for (i, name) in ClaimFields::NAMES.iter().enumerate() {
+        if let Some(slot) = fields.field_mut(name) {
+            *slot = row.get(HEAD.len() + i)?;
+        }
+    }
+    let created_at: String = row.get(2)?;
+    let updated_at: String = row.get(3)?;
+    Ok(parse_head(&id, &status).map(|(id, status)| Claim {
+        id,
+        status,
+        created_at,
+        updated_at,
+        fields,
+    }))
+}
+
+fn parse_head(id: &str, status: &str) -> Result<(ClaimId, Status)> {
+    let id = id
+        .parse()
+        .map_err(|e: BadClaimId| StoreError::Corrupt(e.to_string()))?;
+    let status = status
+        .parse()
+        .map_err(|e: UnknownName| StoreError::Corrupt(e.to_string()))?;
+    Ok((id, status))
+}
+
+fn bind(claim: &Claim) -> Vec<String> {
+    let mut values = vec![
+        claim.id.to_string(),
+        claim.status.as_str().to_owned(),
+        claim.created_at.clone(),
+        claim.updated_at.clone(),
+    ];
+    values.extend(claim.fields.values().iter().map(|v| (*v).to_owned()));
+    values
+}
+
+impl Store {
+    /// Saves what the clerk has typed so far, as a draft. Creates the draft on first save.
+    /// A claim already queued or sent is never changed this way.
+    pub fn save_draft(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
+        self.write(|tx| upsert_draft_in(tx, id, fields))
+    }
+
+    /// Validates the claim and, if it is complete, stores it normalised as `ready` (queued to
+    /// send) and remembers its channel, Amazon site and country for the next claim — all in
+    /// one transaction, so the clerk is never told "not saved" about a claim that was queued.
+    /// Submitting the same claim twice is harmless: the second call returns the first result.
+    /// On failure nothing is changed and every problem is returned.
+    pub fn submit(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
+        let normalised = validate::validate(fields).map_err(StoreError::Invalid)?;
+        self.write(|tx| submit_in(tx, id, normalised))
+    }
+
+    /// Stores a claim from an import exactly as given, unless one with its id is already
+    /// stored, in which case the stored one is left untouched.
+    pub fn import(&mut self, claim: &Claim) -> Result<ImportOutcome> {
+        self.write(|tx| import_in(tx, claim))
+    }
+
+    /// Deletes a draft (the form's Reset). Returns whether one was deleted; a claim that is
+    /// not a draft is never deleted.
+    pub fn discard_draft(&mut self, id: ClaimId) -> Result<bool> {
+        self.write(|tx| {
+            if let Some(existing) = get_in(tx, id)? {
+                if existing.status != Status::Draft {
+                    return Err(StoreError::NotEditable {
+                        id,
+                        status: existing.status,
+                    });
+                }
+            }
+            let n = tx.execute(
+                "DELETE FROM claims WHERE id = ?1 AND status = ?2",
+                params![id.to_string(), Status::Draft.as_str()],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// The claim with this id, if stored.
+    pub fn get(&self, id: ClaimId) -> Result<Option<Claim>> {
+        get_in(&self.conn, id)
+    }
+
+    /// The most recently changed draft: what the form restores on start.
+    pub fn latest_draft(&self) -> Result<Option<Claim>> {
+        let sql = format!(
+            "{} WHERE status = ?1 ORDER BY updated_at DESC LIMIT 1",
+            select_sql()
+        );
+        self.conn
+            .query_row(&sql, [Status::Draft.as_str()], read_claim)
+            .optional()?
+            .transpose()
+    }
+
+    /// Every claim, newest first.
+    pub fn all(&self) -> Result<Vec<Claim>> {
+        let sql = format!("{} ORDER BY created_at DESC, id DESC", select_sql());
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], read_claim)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// The queue view: one line per claim, newest first.
+    pub fn list(&self) -> Result<Vec<ClaimSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
+                 queued_at, case_reference, sent_at, sync_problem
+             FROM claims ORDER BY created_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            let status: String = r.get(1)?;
+            let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
+            let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
+            let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
+            let problem: Option<String> = r.get(10)?;
+            Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
+                id,
+                status,
+                editable: status.is_editable(),
+                created_at,
+                updated_at,
+                contact_name,
+                email,
+                product_name,
+                queued_at,
+                case_reference,
+                sent_at,
+                problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
+            }))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// How many claims are stored.
+    pub fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+/// Stores the valid, normalised `fields` as the queued claim `id` inside `tx` and remembers
+/// its defaults.
+fn submit_in(tx: &Transaction<'_>, id: ClaimId, normalised: ClaimFields) -> Result<Claim> {
+    let total: i64 = tx.query_row(
+        "SELECT coalesce(sum(byte_size), 0) FROM attachments WHERE claim_id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?;
+    if total.unsigned_abs() > MAX_CLAIM_BYTES {
+        return Err(StoreError::Invalid(vec![attachments_too_large(
+            total.unsigned_abs(),
+        )]));
+    }
+    let same = normalised.clone();
+    let claim = write_in(tx, id, Status::Ready, normalised, move |existing| {
+        (existing.status == Status::Ready && existing.fields == same).then(|| existing.clone())
+    })?;
+    // A claim fixed after a refusal keeps its place in the queue.
+    tx.execute(
+        "UPDATE claims SET queued_at = coalesce(queued_at, ?2), sync_problem = NULL
+         WHERE id = ?1",
+        [id.to_string(), claim.updated_at.clone()],
+    )?;
+    remember_defaults_in(tx, &claim.fields)?;
+    Ok(claim)
+}
+
+/// Inserts an imported claim inside `tx` unless its id is stored; a queued one gets its
+/// place in the queue in the same transaction.
+fn import_in(tx: &Transaction<'_>, claim: &Claim) -> Result<ImportOutcome> {
+    let changed = tx.execute(insert_new_sql(), params_from_iter(bind(claim)))?;
+    if changed == 1 && claim.status == Status::Ready {
+        tx.execute(
+            "UPDATE claims SET queued_at = updated_at WHERE id = ?1",
+            [claim.id.to_string()],
+        )?;
+    }
+    Ok(if changed == 1 {
+        ImportOutcome::Inserted
+    } else {
+        ImportOutcome::AlreadyPresent
+    })
+}
+
+/// Saves `fields` as the draft `id` inside `tx` (creating it if needed), unless the claim
+/// has left the clerk's hands.
+pub(super) fn upsert_draft_in(
+    tx: &Transaction<'_>,
+    id: ClaimId,
+    fields: &ClaimFields,
+) -> Result<Claim> {
+    write_in(tx, id, Status::Draft, fields.clone(), |_| None)
+}
+
+/// Makes sure the claim `id` is stored and still editable, creating an empty draft if needed.
+pub(super) fn ensure_editable_in(tx: &Transaction<'_>, id: ClaimId) -> Result<()> {
+    match get_in(tx, id)? {
+        Some(c) if !c.status.is_editable() => Err(StoreError::NotEditable {
+            id,
+            status: c.status,
+        }),
+        Some(_) => Ok(()),
+        None => upsert_draft_in(tx, id, &ClaimFields::default()).map(|_| ()),
+    }
+}
+
+/// Refuses if the stored claim is no longer editable (unless `unchanged` says it already is
+/// the wanted result, which is then returned without writing), else upserts.
+fn write_in(
+    tx: &Transaction<'_>,
+    id: ClaimId,
+    status: Status,
+    fields: ClaimFields,
+    unchanged: impl FnOnce(&Claim) -> Option<Claim>,
+) -> Result<Claim> {
+    let existing = get_in(tx, id)?;
+    if let Some(existing) = &existing {
+        if let Some(same) = unchanged(existing) {
+            return Ok(same);
+        }
+        if !existing.status.is_editable() {
+            return Err(StoreError::NotEditable {
+                id,
+                status: existing.status,
+            });
+        }
+    }
+    let now = now_timestamp();
+    let claim = Claim {
+        id,
+        status,
+        created_at: existing
+            .map(|c| c.created_at)
+            .unwrap_or_else(|| now.clone()),
+        updated_at: now,
+        fields,
+    };
+    tx.execute(upsert_sql(), params_from_iter(bind(&claim)))?;
+    Ok(claim)
+}
+
+fn attachments_too_large(total: u64) -> FieldError {
+    let mb = megabytes;
+    FieldError::new(
+        "attachments",
+        ErrorCode::AttachmentsTooLarge,
+        format!(
+            "The attachments add up to {} MB; the claims service takes at most {} MB per claim. Remove a photo or attach a smaller scan of the invoice.",
+            mb(total),
+            mb(MAX_CLAIM_BYTES)
+        ),
+    )
+    .with("total_mb", mb(total))
+    .with("max_mb", mb(MAX_CLAIM_BYTES))
+}
+
+pub(super) fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
+    let sql = format!("{} WHERE id = ?1", select_sql());
+    conn.query_row(&sql, [id.to_string()], read_claim)
+        .optional()?
+        .transpose()
+}

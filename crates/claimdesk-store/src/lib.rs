@@ -1,0 +1,177 @@
+//! The local store: one SQLite file (WAL, `synchronous=FULL`, foreign keys on) holding every
+//! claim, draft or not. Each call is one transaction ([`Store::write`]); once it returns `Ok`,
+//! the change is on disk and survives a crash or power cut, and when it fails none of it is.
+//!
+//! Also here: where the data folder is ([`paths`]) and the export/import formats
+//! ([`records`]).
+
+mod attachments;
+mod claims;
+mod outbox;
+pub mod paths;
+pub mod records;
+mod schema;
+mod settings;
+
+use claimdesk_model::{ClaimId, ErrorCode, FieldError, Status};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+
+pub use attachments::AttachmentInfo;
+pub use claimdesk_model::attachment::{Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
+pub use claims::ImportOutcome;
+pub use outbox::{OutboxSummary, Outgoing};
+pub use schema::{migrate_to, SCHEMA_VERSION};
+pub use settings::Defaults;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data folder could not be created or read.
+    #[error("cannot use the data folder {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// SQLite failed (disk full, file locked, corrupt, …).
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A migration failed.
+    #[error("could not update the database schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The file was written by a newer ClaimDesk; opening it would risk a silent downgrade.
+    #[error(
+        "this data was written by a newer ClaimDesk (database schema {found}; this version knows up to {known}). Install the newer ClaimDesk; nothing was changed."
+    )]
+    SchemaTooNew {
+        /// The file's schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// No claim has this id.
+    #[error("claim {0} was not found")]
+    NotFound(ClaimId),
+    /// The claim has left the clerk's hands (queued, sending or sent) and cannot be changed.
+    #[error("claim {id} is {status} and can no longer be changed")]
+    NotEditable {
+        /// The claim.
+        id: ClaimId,
+        /// Its status.
+        status: Status,
+    },
+    /// The claim breaks the rules; each problem names its field.
+    #[error("the claim is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// The claim already has [`MAX_ATTACHMENTS`] attachments.
+    #[error("a claim can have at most {MAX_ATTACHMENTS} attachments; remove one first")]
+    TooManyAttachments,
+    /// A stored row could not be read back (a status or id this build does not know).
+    #[error("a stored claim could not be read: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// The stable code the UI and scripts switch on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::Io { .. } => ErrorCode::StoreIo,
+            StoreError::Database(e) if is_disk_full(e) => ErrorCode::StoreDiskFull,
+            StoreError::Database(_) => ErrorCode::StoreDatabase,
+            StoreError::Migration(_) => ErrorCode::StoreMigration,
+            StoreError::SchemaTooNew { .. } => ErrorCode::StoreSchemaTooNew,
+            StoreError::NotFound(_) => ErrorCode::ClaimNotFound,
+            StoreError::NotEditable { .. } => ErrorCode::ClaimNotEditable,
+            StoreError::Invalid(_) => ErrorCode::Validation,
+            StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
+            StoreError::TooManyAttachments => ErrorCode::AttachmentsTooMany,
+        }
+    }
+}
+
+impl StoreError {
+    /// Values for the message catalogue's placeholders (`error.<code>` in `ui/i18n`).
+    pub fn params(&self) -> Vec<(String, String)> {
+        let p = |k: &str, v: String| (k.to_owned(), v);
+        match self {
+            StoreError::Io { path, .. } => vec![p("path", path.display().to_string())],
+            StoreError::SchemaTooNew { found, known } => {
+                vec![p("found", found.to_string()), p("known", known.to_string())]
+            }
+            StoreError::TooManyAttachments => vec![p("max", MAX_ATTACHMENTS.to_string())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn is_disk_full(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
+}
+
+/// Result of a store call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open ClaimDesk database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `claimdesk.sqlite3` in `dir`, creating `dir` too.
+    pub fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        Store::open(&dir.join(paths::DATABASE_FILE))
+    }
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to
+    /// date. A file from a newer ClaimDesk is refused untouched.
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Runs `f` in one immediate transaction: every statement it makes is on disk together
+    /// when this returns `Ok`, and none of them is when `f` or the commit fails. Every change
+    /// of more than one statement goes through here.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// SQLite's own consistency check: `"ok"` when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "integrity_check", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,293 @@
+//! The export/import format back-office staff move claims with: a JSON array of objects, or
+//! CSV with the same names as columns (see README, "Export format").
+
+use chrono::NaiveDate;
+use claimdesk_model::{
+    now_timestamp, validate, Claim, ClaimFields, ClaimId, ErrorCode, FieldError, Status,
+};
+use std::io::Write;
+
+/// The keys of one exported claim, in order: the CSV header.
+pub fn header() -> Vec<&'static str> {
+    ["id", "status", "created_at", "updated_at"]
+        .into_iter()
+        .chain(ClaimFields::NAMES)
+        .collect()
+}
+
+/// Which file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A JSON array of objects.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// A file that cannot be read as an export at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not valid JSON, or not an array of objects.
+    #[error("line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Not readable as CSV.
+    #[error("{0}")]
+    Csv(String),
+    /// Writing the export failed.
+    #[error("could not write the export: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Writes claims as a pretty-printed JSON array (`[]` when there are none).
+pub fn write_json(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError> {
+    serde_json::to_writer_pretty(&mut *out, claims).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Writes claims as CSV with a header row (only the header when there are none).
+pub fn write_csv(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError> {
+    let mut w = csv::Writer::from_writer(out);
+    let csv_err = |e: csv::Error| FileError::Csv(e.to_string());
+    w.write_record(header()).map_err(csv_err)?;
+    for c in claims {
+        let id = c.id.to_string();
+        let head = [
+            id.as_str(),
+            c.status.as_str(),
+            c.created_at.as_str(),
+            c.updated_at.as_str(),
+        ];
+        w.write_record(head.into_iter().chain(c.fields.values()))
+            .map_err(csv_err)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// One record read from a file, before any checks.
+#[derive(Debug, Clone, Default)]
+pub struct RawRecord {
+    /// Where it starts in the file (1-based line), for error messages.
+    pub line: usize,
+    /// The `id` column.
+    pub id: String,
+    /// The `status` column.
+    pub status: String,
+    /// The `created_at` column.
+    pub created_at: String,
+    /// The `updated_at` column.
+    pub updated_at: String,
+    /// The claim's fields.
+    pub fields: ClaimFields,
+}
+
+impl RawRecord {
+    fn set(&mut self, key: &str, value: String) {
+        match key {
+            "id" => self.id = value,
+            "status" => self.status = value,
+            "created_at" => self.created_at = value,
+            "updated_at" => self.updated_at = value,
+            other => {
+                // Keys from later versions are ignored, never an error.
+                if let Some(slot) = self.fields.field_mut(other) {
+                    *slot = value;
+                }
+            }
+        }
+    }
+}
+
+/// Reads every record of an export file.
+pub fn read(text: &str, format: Format) -> Result<Vec<RawRecord>, FileError> {
+    match format {
+        Format::Json => read_json(text),
+        Format::Csv => read_csv(text),
+    }
+}
+
+fn read_csv(text: &str) -> Result<Vec<RawRecord>, FileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| FileError::Csv(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    if !headers.iter().any(|h| h == "id") {
+        return Err(FileError::Csv(
+            "the first row must be the header row of a ClaimDesk export (it has no “id” column)"
+                .into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for record in r.records() {
+        let record = record.map_err(|e| FileError::Csv(e.to_string()))?;
+        let mut raw = RawRecord {
+            line: record.position().map(|p| p.line() as usize).unwrap_or(0),
+            ..RawRecord::default()
+        };
+        for (key, value) in headers.iter().zip(record.iter()) {
+            raw.set(key, value.to_owned());
+        }
+        out.push(raw);
+    }
+    Ok(out)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn json_err(text: &str, offset: usize, message: impl Into<String>) -> FileError {
+    let (line, column) = line_col(text, offset);
+    FileError::Json {
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// Reads a JSON array element by element, so each record knows the line it starts on.
+fn read_json(text: &str) -> Result<Vec<RawRecord>, FileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let skip_ws = |mut pos: usize| {
+        while text[pos..].starts_with(|c: char| c.is_ascii_whitespace()) {
+            pos += 1;
+        }
+        pos
+    };
+    let mut pos = skip_ws(0);
+    if !text[pos..].starts_with('[') {
+        return Err(json_err(
+            text,
+            pos,
+            "expected a JSON array “[ … ]” of claims",
+        ));
+    }
+    pos = skip_ws(pos + 1);
+    let mut out = Vec::new();
+    if text[pos..].starts_with(']') {
+        return Ok(out);
+    }
+    loop {
+        let start = pos;
+        let mut stream =
+            serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
+        let value = match stream.next() {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                return Err(FileError::Json {
+                    line: line_col(text, start).0 + e.line() - 1,
+                    column: e.column(),
+                    message: e.to_string(),
+                })
+            }
+            None => return Err(json_err(text, start, "the array is not closed with “]”")),
+        };
+        pos = skip_ws(start + stream.byte_offset());
+        let line = line_col(text, start).0;
+        let serde_json::Value::Object(map) = value else {
+            return Err(json_err(
+                text,
+                start,
+                "each claim must be a JSON object { … }",
+            ));
+        };
+        let mut raw = RawRecord {
+            line,
+            ..RawRecord::default()
+        };
+        for (key, value) in map {
+            let value = match value {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            raw.set(&key, value);
+        }
+        out.push(raw);
+        if text[pos..].starts_with(',') {
+            pos = skip_ws(pos + 1);
+        } else if text[pos..].starts_with(']') {
+            return Ok(out);
+        } else {
+            return Err(json_err(text, pos, "expected “,” or “]” after a claim"));
+        }
+    }
+}
+
+/// Turns a record into a claim to store as `ready`, checking it exactly as the form does.
+pub fn prepare(raw: &RawRecord, today: NaiveDate) -> Result<Claim, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let id = match raw.id.trim() {
+        "" => {
+            errors.push(FieldError::new(
+                "id",
+                ErrorCode::Required,
+                "This row has no claim id. Keep the id column from the ClaimDesk export.",
+            ));
+            None
+        }
+        text => match text.parse::<ClaimId>() {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(FieldError::new("id", ErrorCode::IdInvalid, e.to_string()));
+                None
+            }
+        },
+    };
+    match raw.status.trim() {
+        "" => {}
+        s if matches!(Status::parse(s), Some(Status::Draft | Status::Ready)) => {}
+        other => errors.push(
+            FieldError::new(
+                "status",
+                ErrorCode::StatusNotImportable,
+                format!("A claim with status “{other}” cannot be imported; only draft or ready claims can."),
+            )
+            .with("status", other),
+        ),
+    }
+    let fields = match validate::validate_on(&raw.fields, today) {
+        Ok(f) => Some(f),
+        Err(mut e) => {
+            errors.append(&mut e);
+            None
+        }
+    };
+    match (id, fields) {
+        (Some(id), Some(fields)) if errors.is_empty() => {
+            let now = now_timestamp();
+            let keep = |t: &str| {
+                chrono::DateTime::parse_from_rfc3339(t.trim())
+                    .ok()
+                    .map(|_| t.trim().to_owned())
+            };
+            let created_at = keep(&raw.created_at).unwrap_or_else(|| now.clone());
+            let updated_at = keep(&raw.updated_at).unwrap_or(now);
+            Ok(Claim {
+                id,
+                status: Status::Ready,
+                created_at,
+                updated_at,
+                fields,
+            })
+        }
+        _ => Err(errors),
+    }
+}

@@ -1,0 +1,91 @@
+//! The clerk's remembered choices, as key/value text.
+
+use super::{Result, Store};
+use claimdesk_model::ClaimFields;
+use rusqlite::{Connection, OptionalExtension};
+
+impl Store {
+    /// The stored value of `key`, if any.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        setting_in(&self.conn, key)
+    }
+
+    /// Stores `value` under `key`, replacing what was there.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        set_setting_in(&self.conn, key, value)
+    }
+
+    /// Stores several settings together: all of them or, on failure, none.
+    pub fn set_settings(&mut self, pairs: &[(&str, &str)]) -> Result<()> {
+        self.write(|tx| {
+            for (key, value) in pairs {
+                set_setting_in(tx, key, value)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The stored value of `key` on `conn` (a transaction or the connection).
+pub(crate) fn setting_in(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Stores `value` under `key` on `conn`.
+pub(crate) fn set_setting_in(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// The clerk's usual choices, pre-filled on every new claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Defaults {
+    /// Usual purchase channel.
+    pub channel: String,
+    /// Usual Amazon site.
+    pub marketplace: String,
+    /// Usual country.
+    pub country: String,
+}
+
+impl Defaults {
+    /// The claim fields remembered for the next customer.
+    pub const FIELDS: &'static [&'static str] = &["channel", "marketplace", "country"];
+}
+
+const CHANNEL_KEY: &str = "default.channel";
+const MARKETPLACE_KEY: &str = "default.marketplace";
+const COUNTRY_KEY: &str = "default.country";
+
+impl Store {
+    /// The remembered channel, Amazon site and country (empty where none yet).
+    pub fn defaults(&self) -> Result<Defaults> {
+        Ok(Defaults {
+            channel: self.setting(CHANNEL_KEY)?.unwrap_or_default(),
+            marketplace: self.setting(MARKETPLACE_KEY)?.unwrap_or_default(),
+            country: self.setting(COUNTRY_KEY)?.unwrap_or_default(),
+        })
+    }
+
+    /// Remembers the channel, Amazon site and country of a claim just queued, together.
+    pub fn remember_defaults(&mut self, fields: &ClaimFields) -> Result<()> {
+        self.write(|tx| remember_defaults_in(tx, fields))
+    }
+}
+
+/// Remembers the channel, Amazon site and country of `fields` inside the caller's transaction.
+pub(crate) fn remember_defaults_in(conn: &Connection, fields: &ClaimFields) -> Result<()> {
+    set_setting_in(conn, CHANNEL_KEY, &fields.channel)?;
+    if !fields.marketplace.is_empty() {
+        set_setting_in(conn, MARKETPLACE_KEY, &fields.marketplace)?;
+    }
+    set_setting_in(conn, COUNTRY_KEY, &fields.country)
+}

@@ -1,0 +1,131 @@
+//! Export and import formats.
+
+use chrono::NaiveDate;
+use claimdesk_model::sample::valid_fields;
+use claimdesk_model::ClaimId;
+use claimdesk_store::records::{self, Format};
+use claimdesk_store::Store;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+}
+
+fn store_with_two() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open_dir(dir.path()).expect("open");
+    store.submit(ClaimId::new(), &valid_fields()).expect("one");
+    let mut f = valid_fields();
+    f.issue = "line one\nline \"two\", with comma; <b>html</b> ' OR 1=1 --".into();
+    f.contact_name = "Zoë O'Brien, Jr.".into();
+    store.submit(ClaimId::new(), &f).expect("two");
+    (dir, store)
+}
+
+#[test]
+fn an_empty_store_exports_an_empty_array_and_a_header_row() {
+    let mut json = Vec::new();
+    records::write_json(&[], &mut json).expect("json");
+    assert_eq!(String::from_utf8(json).expect("utf8").trim(), "[]");
+    let mut csv = Vec::new();
+    records::write_csv(&[], &mut csv).expect("csv");
+    assert_eq!(
+        String::from_utf8(csv).expect("utf8").trim(),
+        "id,status,created_at,updated_at,channel,marketplace,email,contact_name,order_id,product_name,sku,serial_number,purchase_date,address_line1,address_line2,country,region,city,postal_code,phone,issue,staff_note"
+    );
+}
+
+#[test]
+fn json_export_has_every_documented_key() {
+    let (_dir, store) = store_with_two();
+    let mut out = Vec::new();
+    records::write_json(&store.all().expect("all"), &mut out).expect("json");
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("parse");
+    let first = v
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|o| o.as_object())
+        .expect("object");
+    let keys: Vec<&str> = first.keys().map(|k| k.as_str()).collect();
+    for k in records::header() {
+        assert!(keys.contains(&k), "missing {k}");
+    }
+    assert_eq!(first["country"], "DE");
+    assert_eq!(first["phone"], "+49301234567");
+    assert_eq!(first["channel"], "amazon");
+    assert_eq!(first["marketplace"], "amazon.de");
+    assert_eq!(first["status"], "ready");
+}
+
+#[test]
+fn export_then_import_round_trips_in_both_formats() {
+    let (_dir, store) = store_with_two();
+    let claims = store.all().expect("all");
+    for format in [Format::Json, Format::Csv] {
+        let mut out = Vec::new();
+        match format {
+            Format::Json => records::write_json(&claims, &mut out),
+            Format::Csv => records::write_csv(&claims, &mut out),
+        }
+        .expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let raws = records::read(&text, format).expect("read");
+        assert_eq!(raws.len(), 2);
+        for (raw, original) in raws.iter().zip(&claims) {
+            let prepared = records::prepare(raw, today()).expect("valid");
+            assert_eq!(&prepared, original, "{format:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_rows_name_their_line_and_field() {
+    let id = ClaimId::new();
+    let text = format!(
+        "[\n  {{\"id\": \"{id}\", \"channel\": \"ebay\", \"email\": \"x@example.com\", \"contact_name\": \"A\",\n   \"order_id\": \"1\", \"product_name\": \"P\", \"purchase_date\": \"2026-01-01\", \"country\": \"DE\", \"issue\": \"i\"}},\n  {{\"id\": \"not-a-uuid\", \"email\": \"bad\", \"postal_code\": 123, \"country\": \"DE\"}}\n]\n"
+    );
+    let raws = records::read(&text, Format::Json).expect("read");
+    assert_eq!(raws[0].line, 2);
+    assert_eq!(raws[1].line, 4);
+    assert_eq!(raws[1].fields.postal_code, "123");
+    records::prepare(&raws[0], today()).expect("first is fine");
+    let errs = records::prepare(&raws[1], today()).expect_err("second is bad");
+    let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+    assert!(
+        fields.contains(&"id") && fields.contains(&"email") && fields.contains(&"postal_code"),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn csv_rows_know_their_line_even_with_multiline_cells() {
+    let text = "id,email,issue\n,a@b.co,\"two\nlines\"\n,c@d.co,x\n";
+    let raws = records::read(text, Format::Csv).expect("read");
+    assert_eq!(raws[0].line, 2);
+    assert_eq!(raws[1].line, 4);
+    let errs = records::prepare(&raws[0], today()).expect_err("no id");
+    assert!(errs.iter().any(|e| e.field == "id" && e.code == "required"));
+}
+
+#[test]
+fn unknown_columns_are_ignored_and_sent_claims_are_refused() {
+    let text = format!(
+        "id,status,future_column\n{},sent,whatever\n",
+        ClaimId::new()
+    );
+    let raws = records::read(&text, Format::Csv).expect("read");
+    let errs = records::prepare(&raws[0], today()).expect_err("sent");
+    assert!(errs.iter().any(|e| e.code == "status.not_importable"));
+}
+
+#[test]
+fn files_that_are_not_exports_get_a_located_error() {
+    let err = records::read("{\"id\": 1}", Format::Json).expect_err("not array");
+    assert!(err.to_string().contains("line 1"), "{err}");
+    let err =
+        records::read("[\n {\"id\": \"a\"},\n {\"id\": }\n]", Format::Json).expect_err("broken");
+    assert!(err.to_string().starts_with("line 3"), "{err}");
+    let err = records::read("[1]", Format::Json).expect_err("not object");
+    assert!(err.to_string().contains("object"), "{err}");
+    let err = records::read("email,name\na,b\n", Format::Csv).expect_err("no id column");
+    assert!(err.to_string().contains("id"), "{err}");
+}

@@ -1,0 +1,208 @@
+//! The HTTP side of sending: the preflight and the multipart upload (reqwest, rustls).
+
+use crate::outcome::{classify, classify_ping, Answer, SyncError};
+use claimdesk_model::wire::{
+    Receipt, CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
+};
+use claimdesk_store::Outgoing;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Body, Url};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest wait for a connection to the service.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest silence from the service while it should be answering.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the client reaches the service.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The service's base address, e.g. `https://claims.example.com/`.
+    pub server_url: Url,
+    /// This device's bearer token.
+    pub token: String,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest silence while waiting for the service (per read, so slow uplinks still work).
+    pub read_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration with the usual timeouts.
+    pub fn new(server_url: Url, token: String) -> Self {
+        Self {
+            server_url,
+            token,
+            connect_timeout: CONNECT_TIMEOUT,
+            read_timeout: READ_TIMEOUT,
+        }
+    }
+}
+
+/// Called with (bytes handed to the connection, total bytes) while an upload runs.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// A connection to one claims service.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl Client {
+    /// A client for `config`. It never follows redirects (a redirect is never success) and
+    /// never uses a proxy: claims go to the configured service and nowhere else.
+    pub fn new(config: ClientConfig) -> Result<Self, SyncError> {
+        // TLS through rustls with the ring provider (aws-lc would need cmake and minutes of
+        // C build for the same ciphers). Installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("ClaimDesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
+        Ok(Self { http, config })
+    }
+
+    fn url(&self, path: &str) -> Result<Url, SyncError> {
+        self.config
+            .server_url
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| SyncError::NotConfigured(format!("bad server address: {e}")))
+    }
+
+    /// The preflight: succeeds only if the claims service itself answers `204`; returns the
+    /// largest upload it accepts, if it says.
+    pub async fn ping(&self) -> Result<Option<u64>, SyncError> {
+        let response = self
+            .http
+            .get(self.url(PING_PATH)?)
+            .bearer_auth(&self.config.token)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let max_body = header(&response, MAX_BODY_HEADER).and_then(|v| v.parse().ok());
+        classify_ping(Head::of(&response).answer(&[]))?;
+        Ok(max_body)
+    }
+
+    /// Bytes the upload of `out` will carry (claim JSON and attachments, before framing).
+    pub fn payload_bytes(out: &Outgoing) -> u64 {
+        serde_json::to_vec(&out.payload).map_or(0, |j| j.len() as u64) + out.attachment_bytes()
+    }
+
+    /// Posts one claim as `multipart/form-data` (the claim JSON, then one binary part per
+    /// attachment) and classifies the answer.
+    pub async fn send(&self, out: &Outgoing, progress: Progress) -> Result<Receipt, SyncError> {
+        // Plain structs of strings and numbers always serialise.
+        let json = serde_json::to_vec(&out.payload).unwrap_or_default();
+        let total = json.len() as u64 + out.attachment_bytes();
+        let done = Arc::new(AtomicU64::new(json.len() as u64));
+        let mut form = Form::new().part(
+            CLAIM_PART,
+            Part::bytes(json)
+                .mime_str("application/json")
+                .map_err(network_error)?,
+        );
+        for (a, data) in out.payload.attachments.iter().zip(&out.parts) {
+            let body = counted_body(data.clone(), done.clone(), total, progress.clone());
+            let part = Part::stream_with_length(body, data.len() as u64)
+                .file_name(a.sha256.clone())
+                .mime_str(&a.media_type)
+                .map_err(network_error)?;
+            form = form.part(a.sha256.clone(), part);
+        }
+        let response = self
+            .http
+            .post(self.url(CLAIMS_PATH)?)
+            .bearer_auth(&self.config.token)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let head = Head::of(&response);
+        let body = response.bytes().await.map_err(network_error)?;
+        progress(total, total);
+        classify(out.payload.id, head.answer(&body))
+    }
+}
+
+/// What of an answer's status line and headers decides its outcome.
+struct Head {
+    status: u16,
+    from_service: bool,
+    location: Option<String>,
+    retry_after: Option<String>,
+}
+
+impl Head {
+    fn of(response: &reqwest::Response) -> Self {
+        Self {
+            status: response.status().as_u16(),
+            from_service: response.headers().contains_key(SERVER_HEADER),
+            location: header(response, "location"),
+            retry_after: header(response, "retry-after"),
+        }
+    }
+
+    fn answer<'a>(&'a self, body: &'a [u8]) -> Answer<'a> {
+        Answer {
+            status: self.status,
+            from_service: self.from_service,
+            location: self.location.as_deref(),
+            retry_after: self.retry_after.as_deref(),
+            body,
+        }
+    }
+}
+
+/// The attachment's bytes as a stream of chunks that reports progress as the connection
+/// takes them.
+fn counted_body(data: Vec<u8>, done: Arc<AtomicU64>, total: u64, progress: Progress) -> Body {
+    let bytes = bytes::Bytes::from(data);
+    let chunks: Vec<bytes::Bytes> = (0..bytes.len())
+        .step_by(CHUNK)
+        .map(|start| bytes.slice(start..(start + CHUNK).min(bytes.len())))
+        .collect();
+    let stream = futures_util::stream::iter(chunks.into_iter().map(move |chunk| {
+        let sent = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+        progress(sent, total);
+        Ok::<_, std::io::Error>(chunk)
+    }));
+    Body::wrap_stream(stream)
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn network_error(e: reqwest::Error) -> SyncError {
+    let mut timed_out = e.is_timeout();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        // The read timeout surfaces as an I/O error deep in the chain.
+        timed_out |= s
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        source = s.source();
+    }
+    if timed_out {
+        SyncError::Timeout
+    } else {
+        SyncError::Offline(text)
+    }
+}

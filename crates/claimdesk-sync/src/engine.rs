@@ -1,0 +1,405 @@
+//! The sync engine: one uploader that drains the outbox oldest first, and the loop that runs
+//! it whenever there is something to send and a connection to send it over.
+
+use crate::client::{Client, ClientConfig, Progress, CONNECT_TIMEOUT, READ_TIMEOUT};
+use crate::outcome::SyncError;
+use crate::schedule::{Backoff, PassOutcome, Schedule, Stop, Wait, Wake};
+use crate::settings::{server_url, SyncSettings};
+use claimdesk_model::attachment::megabytes;
+use claimdesk_model::wire::{ErrorBody, Receipt};
+use claimdesk_model::{ClaimId, ErrorCode, Status};
+use claimdesk_store::{OutboxSummary, Result, Store};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What the engine tells whoever shows it (the window, the command line).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SyncEvent {
+    /// The overall state changed.
+    Status(SyncStatus),
+    /// Upload progress of one claim.
+    Progress {
+        /// The claim.
+        id: ClaimId,
+        /// Bytes handed to the connection so far.
+        sent: u64,
+        /// Bytes in all.
+        total: u64,
+    },
+    /// A claim changed status.
+    Claim {
+        /// The claim.
+        id: ClaimId,
+        /// Its new status.
+        status: Status,
+        /// Its case reference, once sent.
+        case_reference: Option<String>,
+    },
+}
+
+claimdesk_model::vocabulary! {
+    /// The connection as the clerk sees it.
+    pub enum Connection ("connection state") {
+        /// Not tried yet.
+        Unknown = "unknown",
+        /// The service answered the last time.
+        Online = "online",
+        /// The service could not be reached.
+        Offline = "offline",
+        /// A captive portal answered instead of the service.
+        LoginRequired = "login_required",
+        /// The service refused this device's token: sync is paused until Settings change.
+        Unauthorized = "unauthorized",
+        /// No server or token set.
+        NotConfigured = "not_configured",
+        /// The service answered but is busy or failing.
+        ServiceTrouble = "service_trouble",
+    }
+}
+
+/// The engine's state for the status bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    /// Connection state.
+    pub connection: Connection,
+    /// Whether the service answered the last time (so the UI need not compare states).
+    pub online: bool,
+    /// The queue.
+    pub outbox: OutboxSummary,
+    /// Why the last pass stopped, for the clerk.
+    pub problem: Option<ErrorBody>,
+    /// Seconds until the next automatic attempt, if one is planned.
+    pub retry_in_secs: Option<u64>,
+    /// Whether claims are sent automatically.
+    pub auto_send: bool,
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    /// Claims the service accepted, with their receipts.
+    pub sent: Vec<Receipt>,
+    /// Claims the service refused, now `needs_attention`.
+    pub rejected: Vec<(ClaimId, ErrorBody)>,
+    /// Why the pass stopped early (the connection or the service), if it did.
+    pub stopped: Option<SyncError>,
+    /// The service could not be reached at all (its preflight failed to connect), as opposed
+    /// to an upload cut off half-way.
+    pub unreachable: bool,
+}
+
+/// Receives engine events.
+pub type Observer = Arc<dyn Fn(SyncEvent) + Send + Sync>;
+
+/// The sync engine. Owns its own connection to the store, so the window's saves never wait
+/// for an upload.
+pub struct Engine {
+    store: Store,
+    fallback: Option<SyncSettings>,
+    fixed: Option<SyncSettings>,
+    timeouts: (Duration, Duration),
+    observer: Observer,
+    connection: Connection,
+    problem: Option<ErrorBody>,
+}
+
+impl Engine {
+    /// An engine over `store`; `fallback` supplies server and token when Settings have none.
+    pub fn new(store: Store, fallback: Option<SyncSettings>, observer: Observer) -> Self {
+        Self {
+            store,
+            fallback,
+            fixed: None,
+            timeouts: (CONNECT_TIMEOUT, READ_TIMEOUT),
+            observer,
+            connection: Connection::Unknown,
+            problem: None,
+        }
+    }
+
+    /// Overrides the connect and read timeouts (tests use short ones).
+    pub fn with_timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.timeouts = (connect, read);
+        self
+    }
+
+    /// Uses `settings` instead of the stored ones (the command line's `--server/--token`).
+    pub fn with_settings(mut self, settings: SyncSettings) -> Self {
+        self.fixed = Some(settings);
+        self
+    }
+
+    /// The store the engine works on.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> Result<SyncSettings> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(fixed.clone());
+        }
+        SyncSettings::load(&self.store, self.fallback.as_ref())
+    }
+
+    fn client(&self) -> std::result::Result<Client, SyncError> {
+        let settings = self
+            .settings()
+            .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
+        if settings.server_url.trim().is_empty() {
+            return Err(SyncError::NotConfigured("no server address".to_owned()));
+        }
+        if settings.device_token.trim().is_empty() {
+            return Err(SyncError::NotConfigured("no device token".to_owned()));
+        }
+        let url =
+            server_url(&settings.server_url).map_err(|e| SyncError::NotConfigured(e.message))?;
+        let mut config = ClientConfig::new(url, settings.device_token.trim().to_owned());
+        (config.connect_timeout, config.read_timeout) = self.timeouts;
+        Client::new(config)
+    }
+
+    /// Sends every queued claim, oldest first, until the outbox is empty or the connection
+    /// or service says stop. A refused claim is set aside (`needs_attention`) and the pass
+    /// goes on.
+    pub async fn pass(&mut self) -> Result<PassReport> {
+        let mut report = PassReport::default();
+        let result = match self.client() {
+            Ok(client) => self.drain(&client, &mut report).await,
+            Err(e) => Ok(Some(e)),
+        };
+        let stopped = result?;
+        self.connection = match &stopped {
+            None => Connection::Online,
+            Some(e) => connection_for(e),
+        };
+        self.problem = stopped.as_ref().map(SyncError::problem);
+        if stopped.is_none() {
+            self.store.record_sync_finished()?;
+        }
+        report.stopped = stopped;
+        Ok(report)
+    }
+
+    async fn drain(
+        &mut self,
+        client: &Client,
+        report: &mut PassReport,
+    ) -> Result<Option<SyncError>> {
+        let max_body = match client.ping().await {
+            Ok(max) => max,
+            Err(e) => {
+                report.unreachable = matches!(e, SyncError::Offline(_));
+                return Ok(Some(e));
+            }
+        };
+        self.connection = Connection::Online;
+        while let Some(out) = self.store.pick_next()? {
+            let id = out.payload.id;
+            let size = Client::payload_bytes(&out);
+            if let Some(max) = max_body.filter(|max| size > *max) {
+                let problem = too_large(size, max);
+                self.store.record_rejected(id, &problem)?;
+                self.emit_claim(id, Status::NeedsAttention, None);
+                report.rejected.push((id, problem));
+                continue;
+            }
+            self.emit_claim(id, Status::Sending, None);
+            let observer = self.observer.clone();
+            let progress: Progress = Arc::new(move |sent, total| {
+                observer(SyncEvent::Progress { id, sent, total });
+            });
+            match client.send(&out, progress).await {
+                Ok(receipt) => {
+                    self.store.record_sent(&receipt)?;
+                    self.emit_claim(id, Status::Sent, Some(receipt.case_reference.clone()));
+                    report.sent.push(receipt);
+                }
+                Err(e) if e.is_permanent() => {
+                    let problem = e.problem();
+                    self.store.record_rejected(id, &problem)?;
+                    self.emit_claim(id, Status::NeedsAttention, None);
+                    report.rejected.push((id, problem));
+                }
+                Err(e) => {
+                    self.store.record_retry(id, &e.problem())?;
+                    self.emit_claim(id, Status::Ready, None);
+                    return Ok(Some(e));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The state for the status bar.
+    pub fn status(&self, retry_in: Option<Duration>) -> Result<SyncStatus> {
+        Ok(SyncStatus {
+            connection: self.connection,
+            online: self.connection == Connection::Online,
+            outbox: self.store.outbox_summary()?,
+            problem: self.problem.clone(),
+            retry_in_secs: retry_in.map(|d| d.as_secs()),
+            auto_send: self.settings()?.auto_send,
+        })
+    }
+
+    fn emit_claim(&self, id: ClaimId, status: Status, case_reference: Option<String>) {
+        (self.observer)(SyncEvent::Claim {
+            id,
+            status,
+            case_reference,
+        });
+    }
+
+    fn emit_status(&self, retry_in: Option<Duration>) {
+        if let Ok(status) = self.status(retry_in) {
+            (self.observer)(SyncEvent::Status(status));
+        }
+    }
+
+    /// Runs until `wake` closes: a pass at start, then whenever [`Schedule`] says so — a
+    /// claim queued, the clerk asking, the connection coming back, or a backoff/idle timer.
+    /// This loop only executes the plan; every pacing rule lives in [`Schedule`].
+    pub async fn run(mut self, backoff: Backoff, mut wake: mpsc::UnboundedReceiver<Wake>) {
+        // Claims left `sending` by a previous run go back in the queue.
+        let _ = self.store.requeue_in_flight();
+        let mut schedule = Schedule::new(backoff);
+        let mut plan = Wait::NOW;
+        loop {
+            if !plan.is_now() && !self.sleep(plan, &mut schedule, &mut wake).await {
+                return;
+            }
+            let auto = self.settings().map(|s| s.auto_send).unwrap_or(true);
+            if !schedule.should_pass(auto) {
+                plan = schedule.idle();
+                self.emit_status(None);
+                continue;
+            }
+            let outcome = match self.pass().await {
+                Ok(report) => PassOutcome {
+                    delivered: !report.sent.is_empty(),
+                    stop: report
+                        .stopped
+                        .as_ref()
+                        .map(|e| stop_for(e, report.unreachable)),
+                },
+                Err(e) => {
+                    let e = SyncError::LocalStore(e.to_string());
+                    self.problem = Some(e.problem());
+                    PassOutcome {
+                        delivered: false,
+                        stop: Some(stop_for(&e, false)),
+                    }
+                }
+            };
+            plan = schedule.after_pass(outcome, jitter());
+            self.emit_status(plan.timer.filter(|_| plan.is_retry));
+        }
+    }
+
+    /// Waits out `plan`: `true` when a pass is due, `false` when the wake channel closed.
+    async fn sleep(
+        &mut self,
+        plan: Wait,
+        schedule: &mut Schedule,
+        wake: &mut mpsc::UnboundedReceiver<Wake>,
+    ) -> bool {
+        let now = tokio::time::Instant::now();
+        let deadline = plan.timer.map(|t| now + t);
+        let prober = plan
+            .probe
+            .and_then(|every| Some((every, self.client().ok()?)));
+        let mut knock = prober.as_ref().map(|(every, _)| now + *every);
+        loop {
+            tokio::select! {
+                _ = until(deadline) => return true,
+                back = async {
+                    until(knock).await;
+                    match &prober {
+                        Some((_, client)) => client.ping().await.is_ok(),
+                        None => false,
+                    }
+                }, if knock.is_some_and(|k| deadline.is_none_or(|d| k < d)) => {
+                    if back {
+                        schedule.on_back();
+                        return true;
+                    }
+                    knock = prober
+                        .as_ref()
+                        .map(|(every, _)| tokio::time::Instant::now() + *every);
+                }
+                w = wake.recv() => match w {
+                    None => return false,
+                    Some(w) => {
+                        let online =
+                            matches!(self.connection, Connection::Online | Connection::Unknown);
+                        if schedule.on_wake(w, online) {
+                            return true;
+                        }
+                        let left = deadline.map(|d| d - tokio::time::Instant::now());
+                        self.emit_status(left.filter(|_| plan.is_retry));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A random number in `[0, 1)` for the backoff's jitter (0 if the OS has no randomness).
+fn jitter() -> f64 {
+    let mut b = [0u8; 4];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.0;
+    }
+    f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// What a stopped pass means for pacing.
+fn stop_for(e: &SyncError, unreachable: bool) -> Stop {
+    if e.needs_settings() {
+        Stop::NeedsSettings
+    } else {
+        Stop::Trouble {
+            unreachable,
+            retry_after: e.retry_after(),
+        }
+    }
+}
+
+fn too_large(size: u64, max: u64) -> ErrorBody {
+    let mb = megabytes;
+    ErrorBody {
+        code: ErrorCode::ClaimTooLarge.as_str().to_owned(),
+        message: format!(
+            "This claim is {} MB; the claims service accepts at most {} MB. Remove an attachment or attach a smaller scan, then queue it again.",
+            mb(size),
+            mb(max)
+        ),
+        field: Some("attachments".to_owned()),
+        errors: Vec::new(),
+    }
+}
+
+fn connection_for(e: &SyncError) -> Connection {
+    match e {
+        SyncError::NotConfigured(_) => Connection::NotConfigured,
+        SyncError::Offline(_) | SyncError::Timeout => Connection::Offline,
+        SyncError::LoginRequired(_) => Connection::LoginRequired,
+        SyncError::Unauthorized => Connection::Unauthorized,
+        SyncError::Busy { .. } | SyncError::ServerError { .. } | SyncError::Rejected { .. } => {
+            Connection::ServiceTrouble
+        }
+        SyncError::LocalStore(_) => Connection::Unknown,
+    }
+}

@@ -1,0 +1,207 @@
+//! What an attempt to send a claim came to, and what to do next.
+//!
+//! The rule that matters: only an answer that is provably the claims service's own counts as
+//! success. A `200` from a hotel Wi-Fi login page, or a redirect to one, is never taken for
+//! a delivered claim.
+
+use claimdesk_model::wire::{is_case_reference, ErrorBody, Receipt};
+use claimdesk_model::{ClaimId, ErrorCode};
+use std::time::Duration;
+
+/// Why a claim was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    /// No server address or device token is set.
+    #[error("sending is not set up: {0}")]
+    NotConfigured(String),
+    /// The service could not be reached (no network, refused, reset, DNS).
+    #[error("cannot reach the claims service: {0}")]
+    Offline(String),
+    /// The service did not answer in time.
+    #[error("the claims service did not answer in time")]
+    Timeout,
+    /// Something other than the claims service answered: a captive portal's login page or a
+    /// redirect to another host.
+    #[error("the network needs a login first: {0}")]
+    LoginRequired(String),
+    /// The service does not know this device's token (wrong, or revoked).
+    #[error("the claims service did not accept this device's token")]
+    Unauthorized,
+    /// The service asked to come back later (`429`, `503`, `423`, `408`).
+    #[error("the claims service is busy (HTTP {status})")]
+    Busy {
+        /// HTTP status.
+        status: u16,
+        /// The service's `Retry-After`, when given.
+        retry_after: Option<Duration>,
+    },
+    /// The service failed (`5xx`, or an answer it should never give).
+    #[error("the claims service had a problem (HTTP {status})")]
+    ServerError {
+        /// HTTP status.
+        status: u16,
+    },
+    /// The local store could not be read or written during a pass.
+    #[error("the local store failed: {0}")]
+    LocalStore(String),
+    /// The service refused this claim (`422` with field errors, `409`, `413`, other `4xx`).
+    /// Retrying it unchanged cannot help; the clerk must fix it.
+    #[error("the claims service refused the claim: {}", .problem.message)]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// The service's reasons.
+        problem: ErrorBody,
+    },
+}
+
+impl SyncError {
+    /// A problem with this claim itself: mark it `needs_attention` and go on with the next.
+    /// Everything else is about the connection or the service: stop the pass, retry later.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SyncError::Rejected { .. })
+    }
+
+    /// Retrying cannot help until the clerk changes the settings (token, server address).
+    pub fn needs_settings(&self) -> bool {
+        matches!(self, SyncError::Unauthorized | SyncError::NotConfigured(_))
+    }
+
+    /// How long the service asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::Busy { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The stable code the UI switches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SyncError::NotConfigured(_) => ErrorCode::SyncNotConfigured,
+            SyncError::Offline(_) => ErrorCode::SyncOffline,
+            SyncError::Timeout => ErrorCode::SyncTimeout,
+            SyncError::LoginRequired(_) => ErrorCode::SyncLoginRequired,
+            SyncError::Unauthorized => ErrorCode::SyncUnauthorized,
+            SyncError::Busy { .. } => ErrorCode::SyncBusy,
+            SyncError::ServerError { .. } => ErrorCode::SyncServerError,
+            SyncError::Rejected { .. } => ErrorCode::SyncRejected,
+            SyncError::LocalStore(_) => ErrorCode::SyncLocalStore,
+        }
+    }
+
+    /// The `{code, message, errors}` shape stored on the claim and shown to the clerk, with
+    /// what to do next.
+    pub fn problem(&self) -> ErrorBody {
+        if let SyncError::Rejected { problem, .. } = self {
+            return problem.clone();
+        }
+        let message = match self {
+            SyncError::NotConfigured(what) => format!(
+                "Sending is not set up ({what}). Open Settings and enter the claims service address and this device's token."
+            ),
+            SyncError::Offline(_) | SyncError::Timeout => "No connection to the claims service. The claim is kept and will be sent automatically when the connection is back.".to_owned(),
+            SyncError::LoginRequired(_) => "The network needs a login first (a Wi-Fi login page answered). Open a browser, log in to the network, then press Send now.".to_owned(),
+            SyncError::Unauthorized => "The claims service does not recognise this device. Ask your administrator for a new device token and enter it in Settings.".to_owned(),
+            SyncError::Busy { .. } | SyncError::ServerError { .. } => "The claims service is busy or having a problem. The claim is kept and will be sent automatically.".to_owned(),
+            SyncError::LocalStore(e) => format!("Claims could not be read from this computer's store ({e}). Free some disk space or restart ClaimDesk; nothing was lost."),
+            SyncError::Rejected { .. } => String::new(),
+        };
+        ErrorBody::new(self.code(), message)
+    }
+}
+
+/// The parts of an HTTP answer that decide the outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// HTTP status.
+    pub status: u16,
+    /// Whether the answer carries the claims service's own header.
+    pub from_service: bool,
+    /// `Location`, for redirects.
+    pub location: Option<&'a str>,
+    /// `Retry-After`, as sent.
+    pub retry_after: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// What the preflight's answer means: only the service's own `204` is a go.
+pub fn classify_ping(answer: Answer<'_>) -> Result<(), SyncError> {
+    if let Some(e) = busy_or_foreign(answer) {
+        return Err(e);
+    }
+    match answer.status {
+        204 => Ok(()),
+        401 | 403 => Err(SyncError::Unauthorized),
+        status => Err(SyncError::ServerError { status }),
+    }
+}
+
+/// Decides what the answer to posting claim `id` means.
+pub fn classify(id: ClaimId, answer: Answer<'_>) -> Result<Receipt, SyncError> {
+    if let Some(e) = busy_or_foreign(answer) {
+        return Err(e);
+    }
+    let status = answer.status;
+    match status {
+        200 | 201 => match serde_json::from_slice::<Receipt>(answer.body) {
+            Ok(r) if r.id == id && is_case_reference(&r.case_reference) => Ok(r),
+            _ => Err(SyncError::ServerError { status }),
+        },
+        300..=399 => Err(SyncError::LoginRequired(format!(
+            "redirected to {}",
+            answer.location.unwrap_or("another address")
+        ))),
+        401 | 403 => Err(SyncError::Unauthorized),
+        _ => Err(SyncError::Rejected {
+            status,
+            problem: rejection(status, answer.body),
+        }),
+    }
+}
+
+/// Answers that mean "later" whoever sent them (gateways in front of the service may lack
+/// its header), and answers that did not come from the service at all.
+fn busy_or_foreign(answer: Answer<'_>) -> Option<SyncError> {
+    let status = answer.status;
+    match status {
+        408 | 423 | 429 | 503 => Some(SyncError::Busy {
+            status,
+            retry_after: answer.retry_after.and_then(parse_retry_after),
+        }),
+        500..=599 => Some(SyncError::ServerError { status }),
+        _ if !answer.from_service => Some(SyncError::LoginRequired(match answer.location {
+            Some(to) if (300..400).contains(&status) => format!("redirected to {to}"),
+            _ => format!("HTTP {status} from something other than the claims service"),
+        })),
+        _ => None,
+    }
+}
+
+fn rejection(status: u16, body: &[u8]) -> ErrorBody {
+    serde_json::from_slice(body).unwrap_or_else(|_| {
+        ErrorBody::new(
+            ErrorCode::SyncRejected,
+            format!(
+                "The claims service refused this claim (HTTP {status}). Check the claim, then queue it again."
+            ),
+        )
+    })
+}
+
+/// The longest wait a `Retry-After` may impose.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` as seconds or an HTTP date, capped at an hour.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
+        Duration::from_secs(secs.unsigned_abs())
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
