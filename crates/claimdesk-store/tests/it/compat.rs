@@ -1,0 +1,43 @@
+//! A store written by an earlier ClaimDesk opens unchanged: every claim reads back as that
+//! version exported it, and merely opening and reading it writes nothing. The fixture was made
+//! by commit 5d372f6 (before the crates were split) with `tests/fixtures/make-v4-store.sh`.
+
+use claimdesk_model::Status;
+use claimdesk_store::{records, Store, SCHEMA_VERSION};
+use std::path::Path;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+#[test]
+fn a_store_written_before_the_split_opens_with_every_claim_as_it_was() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join(claimdesk_store::paths::DATABASE_FILE);
+    std::fs::copy(Path::new(FIXTURES).join("store-v4.sqlite3"), &file).expect("copy");
+    let before = std::fs::read(&file).expect("read");
+    {
+        let store = Store::open_dir(dir.path()).expect("open");
+        assert_eq!(store.integrity_check().expect("check"), "ok");
+        let mut exported = Vec::new();
+        records::write_json(&store.all().expect("all"), &mut exported).expect("export");
+        let then = std::fs::read_to_string(Path::new(FIXTURES).join("store-v4.export.json"))
+            .expect("fixture export");
+        assert_eq!(String::from_utf8(exported).expect("utf-8"), then);
+
+        let list = store.list().expect("list");
+        let sent: Vec<_> = list.iter().filter(|c| c.status == Status::Sent).collect();
+        assert_eq!(sent.len(), 2);
+        assert!(sent
+            .iter()
+            .all(|c| c.case_reference.is_some() && !c.editable));
+        let summary = store.outbox_summary().expect("summary");
+        assert_eq!((summary.pending, summary.sent), (2, 2));
+        assert!(summary.oldest_pending_since.is_some());
+    }
+    if SCHEMA_VERSION == 4 {
+        // No migration was due, so nothing may have been written to the file.
+        assert!(
+            std::fs::read(&file).expect("read") == before,
+            "the file changed"
+        );
+    }
+}
