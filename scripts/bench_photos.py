@@ -39,7 +39,7 @@ def setup():
         sh(*sudo, "apt-get", "install", "-y", *missing)
     # Two builds: naming an example limits a build to examples, binaries included.
     sh("cargo", "build", "--release", "-q", "-p", "claimdesk-cli", "--bin", "claimdesk-cli", cwd=ROOT)
-    sh("cargo", "build", "--release", "-q", "-p", "claimdesk-core", "--example", "ssim", cwd=ROOT)
+    sh("cargo", "build", "--release", "-q", "-p", "claimdesk-photos", "--example", "ssim", cwd=ROOT)
     os.makedirs(WORK, exist_ok=True)
 
 

@@ -5,10 +5,12 @@
 # (pass another with CONTRACT_SEED=N to explore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/schemathesis-venv
+# The venv lives outside target/, so `cargo clean` does not cost a reinstall.
+version=4.32.5
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/claimdesk/schemathesis-$version"
 if [ ! -x "$venv/bin/st" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+  "$venv/bin/pip" install -q "schemathesis==$version"
 fi
 # The server binary as `cargo test --workspace` builds it (a no-op right after the tests; a
 # lone `cargo build -p claimdesk-server` would unify features differently and rebuild half

@@ -6,9 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
-# Line tables are enough for backtraces; full debug info makes every test binary slower to
-# build and link, and the two builds below (clippy, tests) are most of CI's time.
-export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+# The debug profile (Cargo.toml) keeps the two builds below — clippy, then the tests — cheap:
+# line tables only, no debug info for dependencies, optimisation only where tests need it.
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -20,7 +20,10 @@ export function render(claims, currentId, onOpen) {
 
 function row(c, currentId, onOpen) {
   const li = document.createElement('li');
-  li.className = `claim status-${c.status}`;
+  const is = vocab.status(c.status);
+  li.className = 'claim';
+  // Styled by what the status means, not by its name.
+  for (const trait of ['pending', 'uploading', 'delivered', 'refused']) li.classList.toggle(`is-${trait}`, !!is[trait]);
   li.dataset.id = c.id;
   li.dataset.status = c.status;
   if (c.id === currentId) li.classList.add('current');
@@ -31,7 +34,6 @@ function row(c, currentId, onOpen) {
   age.dateTime = c.updated_at;
   age.title = formatDateTime(c.updated_at);
   li.append(status, name, age, product);
-  const is = vocab.status(c.status);
   if (is.uploading) {
     const bar = document.createElement('progress');
     bar.className = 'upload';

@@ -61,6 +61,7 @@ function renderBar() {
   if (!status) return;
   const state = $('sync-state');
   state.dataset.state = status.connection;
+  state.dataset.severity = status.severity;
   let text = t(`sync.state.${status.connection}`);
   if (!status.auto_send) text = `${text} · ${t('sync.paused')}`;
   if (retryAt && status.outbox.pending > 0) {

@@ -257,6 +257,10 @@ claim_fields! {
     staff_note,
 }
 
+/// The columns of a stored claim before its fields, in export order (the store's and the
+/// export's head columns).
+pub const HEAD_COLUMNS: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+
 /// A stored claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claim {

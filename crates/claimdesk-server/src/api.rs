@@ -295,7 +295,7 @@ async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Vec<u
     Ok(Some(out))
 }
 
-/// The same rules as the app (one source of truth in claimdesk-core), plus the attachment
+/// The same rules as the app (one source of truth in claimdesk-model), plus the attachment
 /// limits.
 fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
     let mut errors = validate::validate(&payload.fields)

@@ -1,7 +1,7 @@
 //! Store benchmark: saving a claim as `ready` and listing 10,000 claims, each against bare
 //! SQLite (rusqlite with the same pragmas and columns) measured in the same run.
 //!
-//! Run: `cargo bench -p claimdesk-core --bench store`
+//! Run: `cargo bench -p claimdesk-store --bench store`
 
 use claimdesk_model::{ClaimFields, ClaimId};
 use claimdesk_store::Store;

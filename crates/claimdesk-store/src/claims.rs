@@ -21,7 +21,7 @@ pub enum ImportOutcome {
     AlreadyPresent,
 }
 
-const HEAD: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+use claimdesk_model::claim::HEAD_COLUMNS as HEAD;
 
 fn all_columns() -> String {
     HEAD.iter()

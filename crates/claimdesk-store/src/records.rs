@@ -2,6 +2,7 @@
 //! CSV with the same names as columns (see README, "Export format").
 
 use chrono::NaiveDate;
+use claimdesk_model::claim::HEAD_COLUMNS;
 use claimdesk_model::{
     now_timestamp, validate, Claim, ClaimFields, ClaimId, ErrorCode, FieldError, Status,
 };
@@ -9,10 +10,7 @@ use std::io::Write;
 
 /// The keys of one exported claim, in order: the CSV header.
 pub fn header() -> Vec<&'static str> {
-    ["id", "status", "created_at", "updated_at"]
-        .into_iter()
-        .chain(ClaimFields::NAMES)
-        .collect()
+    HEAD_COLUMNS.into_iter().chain(ClaimFields::NAMES).collect()
 }
 
 /// Which file format.

@@ -60,6 +60,21 @@ claimdesk_model::vocabulary! {
     }
 }
 
+impl Connection {
+    /// How the status bar shows it: `ok`, `wait` (it sorts itself out), `act` (the clerk or
+    /// an administrator must do something) or `unknown`.
+    pub fn severity(self) -> &'static str {
+        match self {
+            Connection::Unknown => "unknown",
+            Connection::Online => "ok",
+            Connection::Offline | Connection::ServiceTrouble => "wait",
+            Connection::LoginRequired | Connection::Unauthorized | Connection::NotConfigured => {
+                "act"
+            }
+        }
+    }
+}
+
 /// The engine's state for the status bar.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncStatus {
@@ -67,6 +82,9 @@ pub struct SyncStatus {
     pub connection: Connection,
     /// Whether the service answered the last time (so the UI need not compare states).
     pub online: bool,
+    /// How the state should look: `ok`, `wait` (it sorts itself out), `act` (someone must
+    /// act) or `unknown`.
+    pub severity: &'static str,
     /// The queue.
     pub outbox: OutboxSummary,
     /// Why the last pass stopped, for the clerk.
@@ -239,6 +257,7 @@ impl Engine {
         Ok(SyncStatus {
             connection: self.connection,
             online: self.connection == Connection::Online,
+            severity: self.connection.severity(),
             outbox: self.store.outbox_summary()?,
             problem: self.problem.clone(),
             retry_in_secs: retry_in.map(|d| d.as_secs()),

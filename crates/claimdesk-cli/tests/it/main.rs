@@ -1,0 +1,6 @@
+//! All of this crate's integration tests in one binary: one link instead of one per file,
+//! and their tests run side by side.
+
+mod cli;
+mod durability;
+mod sync_crash;

@@ -1,0 +1,8 @@
+//! All of this crate's integration tests in one binary: one link instead of one per file,
+//! and their tests run side by side.
+
+mod attachments;
+mod compat;
+mod records;
+mod store;
+mod transactions;

@@ -1,0 +1,6 @@
+//! All of this crate's integration tests in one binary: one link instead of one per file,
+//! and their tests run side by side.
+
+mod catalogue;
+mod faults;
+mod settings;
