@@ -15,6 +15,7 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (under Xvfb)"
 # The window tests need a display; xvfb-run gives them a private one.
-timeout 1800 xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked
+# --timings leaves target/cargo-timings/cargo-timing.html: where the build time goes.
+timeout 1800 xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked --timings
 echo "== the claims service against its OpenAPI contract (schemathesis)"
 scripts/contract.sh
