@@ -61,10 +61,7 @@ pub struct Attached {
 
 impl From<PhotoError> for UiError {
     fn from(e: PhotoError) -> Self {
-        UiError {
-            params: e.params(),
-            ..UiError::about_attachments(e.code(), e.to_string())
-        }
+        UiError::about_attachments(e.code()).with_params(e.params())
     }
 }
 
@@ -188,7 +185,9 @@ pub async fn attach_pasted(
 ) -> Result<Attached, UiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.as_bytes())
-        .map_err(|e| UiError::about_attachments(ErrorCode::PasteInvalid, format!("The pasted picture could not be read ({e}). Save it as a file and attach that.")))?;
+        .map_err(|e| {
+            UiError::about_attachments(ErrorCode::PasteInvalid).with("detail", e.to_string())
+        })?;
     let handle = app.clone();
     Ok(attach_with(&app, id, |id| async move {
         vec![attach_bytes(handle, id, kind, bytes).await]
@@ -223,10 +222,7 @@ async fn attach_bytes(app: AppHandle, id: ClaimId, kind: Kind, bytes: Vec<u8>) -
     job.await.unwrap_or_else(|e| AttachOutcome {
         name: String::new(),
         attachment: None,
-        error: Some(UiError::about_attachments(
-            ErrorCode::Internal,
-            format!("Preparing the picture failed ({e}). Try again."),
-        )),
+        error: Some(UiError::about_attachments(ErrorCode::Internal).with("detail", e.to_string())),
     })
 }
 

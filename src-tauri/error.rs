@@ -1,7 +1,7 @@
 //! Errors as the UI receives them: `{code, message, field?, errors}`. The UI switches on
 //! `code` and never parses `message`.
 
-use claimdesk_model::{ErrorCode, FieldError};
+use claimdesk_model::{catalogue, ErrorCode, FieldError};
 use claimdesk_store::StoreError;
 use serde::Serialize;
 
@@ -11,7 +11,8 @@ use serde::Serialize;
 pub struct UiError {
     /// Stable code (`validation`, `store.disk_full`, `claim.not_editable`, …).
     pub code: ErrorCode,
-    /// What happened and what to do next, for the clerk (English; the UI may translate by code).
+    /// What happened and what to do next, for the clerk, in English (the catalogue's words; the
+    /// UI shows the clerk's language by code).
     pub message: String,
     /// The field it is about, when it is about one field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,53 +26,48 @@ pub struct UiError {
 }
 
 impl UiError {
-    /// An error shown beside the attachments.
-    pub fn about_attachments(code: ErrorCode, message: String) -> Self {
-        UiError {
-            field: Some("attachments".into()),
-            ..UiError::new(code, message)
-        }
-    }
-
-    /// An error about nothing in particular.
-    pub fn new(code: ErrorCode, message: String) -> Self {
+    /// The error `code`; its message is the catalogue's (`ui/i18n/en.json`).
+    pub fn new(code: ErrorCode) -> Self {
         UiError {
             code,
-            message,
+            message: catalogue::message(code, None, &[]),
             field: None,
             errors: Vec::new(),
             params: Vec::new(),
         }
     }
+
+    /// An error shown beside the attachments.
+    pub fn about_attachments(code: ErrorCode) -> Self {
+        UiError {
+            field: Some("attachments".into()),
+            ..UiError::new(code)
+        }
+    }
+
+    /// Adds values for the message's placeholders (and details for support).
+    pub fn with_params(mut self, params: Vec<(String, String)>) -> Self {
+        self.params.extend(params);
+        self.message = catalogue::message(self.code, None, &self.params);
+        self
+    }
+
+    /// Adds one value for the message's placeholders.
+    pub fn with(self, key: &str, value: impl Into<String>) -> Self {
+        self.with_params(vec![(key.to_owned(), value.into())])
+    }
 }
 
 impl From<StoreError> for UiError {
     fn from(e: StoreError) -> Self {
-        let code = e.code();
-        let message = match &e {
-            StoreError::Invalid(_) => {
-                "Some fields need attention: see the messages beside them.".to_owned()
-            }
-            StoreError::Database(_) if code == ErrorCode::StoreDiskFull => {
-                "This computer's disk is full, so the claim was not saved. What you typed is still in the form: free some disk space, then save again.".to_owned()
-            }
-            StoreError::NotEditable { .. } => {
-                "This claim is already queued to send and can no longer be changed here.".to_owned()
-            }
-            StoreError::SchemaTooNew { .. } | StoreError::Io { .. } => e.to_string(),
-            _ => format!(
-                "ClaimDesk could not save to its database ({e}). What you typed is still in the form: try again, and call support if it keeps failing."
-            ),
-        };
-        let params = e.params();
-        let errors = match e {
-            StoreError::Invalid(errors) => errors,
-            _ => Vec::new(),
-        };
-        UiError {
-            errors,
-            params,
-            ..UiError::new(code, message)
+        // The clerk's words are the catalogue's; what SQLite or the OS said goes along as
+        // `detail` for support.
+        let error = UiError::new(e.code())
+            .with_params(e.params())
+            .with("detail", e.to_string());
+        match e {
+            StoreError::Invalid(errors) => UiError { errors, ..error },
+            _ => error,
         }
     }
 }

@@ -64,10 +64,7 @@ pub async fn send_now(state: State<'_, AppState>) -> Result<(), UiError> {
 }
 
 fn not_running() -> UiError {
-    UiError::new(
-        ErrorCode::SyncNotRunning,
-        "Sending is not running because the database could not be opened; see the message at the top. Claims stay queued.".into(),
-    )
+    UiError::new(ErrorCode::SyncNotRunning)
 }
 
 /// The settings as the dialog shows them (the token itself never goes back to the window).
@@ -130,10 +127,7 @@ pub async fn save_sync_settings(
         }
         Err(SaveError::Invalid(errors)) => Err(UiError {
             errors,
-            ..UiError::new(
-                ErrorCode::Validation,
-                "Some settings need attention: see the messages beside them.".into(),
-            )
+            ..UiError::new(ErrorCode::Validation)
         }),
         Err(SaveError::Store(e)) => Err(e.into()),
     }

@@ -4,77 +4,59 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A claim's identity: a UUIDv7 minted when the draft is created, never changed afterwards.
-/// It is the idempotency key from the counter to the claims service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ClaimId(uuid::Uuid);
+/// Declares a UUIDv7 identity and the error for text that is not one.
+macro_rules! uuid_id {
+    ($(#[$meta:meta])* $name:ident, $bad:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
 
-impl ClaimId {
-    /// Mints a new, time-ordered id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::now_v7())
-    }
+        impl $name {
+            /// Mints a new, time-ordered id.
+            pub fn new() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        #[doc = concat!("The text is not ", $what, " (a UUID).")]
+        #[derive(Debug, thiserror::Error)]
+        #[error("“{0}” is not {what} (expected a UUID such as 0193a1b2-…)", what = $what)]
+        pub struct $bad(pub String);
+
+        impl FromStr for $name {
+            type Err = $bad;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| $bad(s.to_owned()))
+            }
+        }
+    };
 }
 
-impl Default for ClaimId {
-    fn default() -> Self {
-        Self::new()
-    }
+uuid_id! {
+    /// A claim's identity: a UUIDv7 minted when the draft is created, never changed afterwards.
+    /// It is the idempotency key from the counter to the claims service.
+    ClaimId, BadClaimId, "a claim id"
 }
 
-impl fmt::Display for ClaimId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-/// The text is not a claim id (a UUID).
-#[derive(Debug, thiserror::Error)]
-#[error("“{0}” is not a claim id (expected a UUID such as 0193a1b2-…)")]
-pub struct BadClaimId(pub String);
-
-impl FromStr for ClaimId {
-    type Err = BadClaimId;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        uuid::Uuid::parse_str(s.trim())
-            .map(Self)
-            .map_err(|_| BadClaimId(s.to_owned()))
-    }
-}
-
-/// An attachment's identity: a UUIDv7 minted when it is stored. Not a [`ClaimId`], so the two
-/// cannot be swapped by mistake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AttachmentId(uuid::Uuid);
-
-impl AttachmentId {
-    /// Mints a new, time-ordered id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::now_v7())
-    }
-}
-
-impl Default for AttachmentId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for AttachmentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for AttachmentId {
-    type Err = BadClaimId;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        uuid::Uuid::parse_str(s.trim())
-            .map(Self)
-            .map_err(|_| BadClaimId(s.to_owned()))
-    }
+uuid_id! {
+    /// An attachment's identity: a UUIDv7 minted when it is stored. Not a [`ClaimId`], so the
+    /// two cannot be swapped by mistake.
+    AttachmentId, BadAttachmentId, "an attachment id"
 }
 
 crate::vocabulary! {

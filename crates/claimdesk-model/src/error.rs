@@ -1,5 +1,6 @@
 //! The one error shape the UI sees: `{code, message, field?}`.
 
+use crate::catalogue;
 use crate::code::ErrorCode;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ pub struct FieldError {
     /// Stable machine-readable code, e.g. `postal_code.format` (an [`ErrorCode`]'s name;
     /// text, so that codes from a newer claims service still parse).
     pub code: String,
-    /// What is wrong and what to do, in English.
+    /// What is wrong and what to do, in English (the catalogue's words).
     pub message: String,
     /// Values for the message catalogue's placeholders (e.g. `example`, `country`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -22,19 +23,23 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// A field error with no placeholders.
-    pub fn new(field: &str, code: ErrorCode, message: impl Into<String>) -> Self {
+    /// The error `code` about `field`; its message is the catalogue's (see
+    /// [`crate::catalogue`]), so its words are written in one place.
+    pub fn new(field: &str, code: ErrorCode) -> Self {
         Self {
             field: field.to_owned(),
             code: code.as_str().to_owned(),
-            message: message.into(),
+            message: catalogue::message(code, Some(field), &[]),
             params: Vec::new(),
         }
     }
 
-    /// Adds a placeholder value for the UI's message catalogue.
+    /// Adds a value for one of the message's placeholders.
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         self.params.push((key.to_owned(), value.into()));
+        if let Some(code) = ErrorCode::parse(&self.code) {
+            self.message = catalogue::message(code, Some(&self.field), &self.params);
+        }
         self
     }
 }

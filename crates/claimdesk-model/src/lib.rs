@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod attachment;
+pub mod catalogue;
 pub mod claim;
 pub mod code;
 pub mod error;

@@ -64,11 +64,7 @@ pub fn validate_on(fields: &ClaimFields, today: NaiveDate) -> Result<ClaimFields
             None
         }
         None => {
-            keep(Err(FieldError::new(
-                "country",
-                ErrorCode::CountryUnknown,
-                "Choose the customer's country from the list.",
-            )));
+            keep(Err(FieldError::new("country", ErrorCode::CountryUnknown)));
             None
         }
     };
@@ -93,38 +89,12 @@ pub fn problems(fields: &ClaimFields) -> Vec<FieldError> {
     validate(fields).err().unwrap_or_default()
 }
 
-fn label(field: &str) -> &'static str {
-    match field {
-        "channel" => "where the product was bought",
-        "marketplace" => "the Amazon site",
-        "email" => "the customer's email address",
-        "contact_name" => "the customer's name",
-        "order_id" => "the order ID",
-        "product_name" => "the product name",
-        "purchase_date" => "the date of purchase",
-        "country" => "the customer's country",
-        "issue" => "what is wrong with the product",
-        _ => "this field",
-    }
-}
-
 fn required(field: &str) -> FieldError {
-    let what = label(field);
-    let verb = if matches!(field, "channel" | "marketplace" | "country") {
-        "Choose"
-    } else {
-        "Enter"
-    };
-    FieldError::new(field, ErrorCode::Required, format!("{verb} {what}."))
+    FieldError::new(field, ErrorCode::Required)
 }
 
 fn too_long(field: &str, max: usize) -> FieldError {
-    FieldError::new(
-        field,
-        ErrorCode::TooLong,
-        format!("This is longer than {max} characters; shorten it."),
-    )
-    .with("max", max.to_string())
+    FieldError::new(field, ErrorCode::TooLong).with("max", max.to_string())
 }
 
 fn optional_line(field: &str, text: &str) -> Result<String, FieldError> {
@@ -133,11 +103,7 @@ fn optional_line(field: &str, text: &str) -> Result<String, FieldError> {
         return Err(too_long(field, MAX_LINE_CHARS));
     }
     if t.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(
-            field,
-            ErrorCode::LineControl,
-            "This field takes a single line; remove line breaks and tabs.",
-        ));
+        return Err(FieldError::new(field, ErrorCode::LineControl));
     }
     Ok(t.to_owned())
 }
@@ -157,13 +123,7 @@ fn check_channel(text: &str) -> Result<String, FieldError> {
     }
     Channel::parse(t)
         .map(|c| c.as_str().to_owned())
-        .ok_or_else(|| {
-            FieldError::new(
-                "channel",
-                ErrorCode::ChannelUnknown,
-                "Choose where the product was bought: our store, Amazon, eBay or a reseller.",
-            )
-        })
+        .ok_or_else(|| FieldError::new("channel", ErrorCode::ChannelUnknown))
 }
 
 fn check_marketplace(text: &str, is_amazon: bool) -> Result<String, FieldError> {
@@ -180,7 +140,6 @@ fn check_marketplace(text: &str, is_amazon: bool) -> Result<String, FieldError> 
         Err(FieldError::new(
             "marketplace",
             ErrorCode::MarketplaceUnknown,
-            "Choose the Amazon site from the list (for example amazon.de).",
         ))
     }
 }
@@ -191,13 +150,7 @@ fn check_email(text: &str) -> Result<String, FieldError> {
     if t.is_empty() {
         return Err(required("email"));
     }
-    let invalid = || {
-        FieldError::new(
-            "email",
-            ErrorCode::EmailInvalid,
-            "This is not an email address. Check for a missing @ or a typo in the part after it (like name@example.com).",
-        )
-    };
+    let invalid = || FieldError::new("email", ErrorCode::EmailInvalid);
     if t.chars().count() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
@@ -245,12 +198,8 @@ fn check_order_id(text: &str, is_amazon: bool) -> Result<String, FieldError> {
     if amazon_order_re().is_match(&compact) {
         Ok(compact)
     } else {
-        Err(FieldError::new(
-            "order_id",
-            ErrorCode::OrderIdAmazonFormat,
-            "Amazon order IDs look like 123-1234567-1234567 (3, 7 and 7 digits). Check the order in the customer's Amazon account.",
-        )
-        .with("example", "123-1234567-1234567"))
+        Err(FieldError::new("order_id", ErrorCode::OrderIdAmazonFormat)
+            .with("example", "123-1234567-1234567"))
     }
 }
 
@@ -286,12 +235,10 @@ fn check_serial(text: &str) -> Result<String, FieldError> {
     if ok {
         Ok(s)
     } else {
-        Err(FieldError::new(
-            "serial_number",
-            ErrorCode::SerialNumberInvalid,
-            "Serial numbers are letters and digits, like FY529241 (printed after “SN:” on the product or its cable, never on the box).",
+        Err(
+            FieldError::new("serial_number", ErrorCode::SerialNumberInvalid)
+                .with("example", "FY529241"),
         )
-        .with("example", "FY529241"))
     }
 }
 
@@ -305,25 +252,17 @@ fn check_purchase_date(text: &str, today: NaiveDate) -> Result<String, FieldErro
     // different countries.
     let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(t, "%d.%m.%Y"))
-        .map_err(|_| {
-            FieldError::new(
-                "purchase_date",
-                ErrorCode::PurchaseDateInvalid,
-                "This is not a date. Enter the date on the receipt as 2026-03-31 or 31.03.2026.",
-            )
-        })?;
+        .map_err(|_| FieldError::new("purchase_date", ErrorCode::PurchaseDateInvalid))?;
     if date > today {
         return Err(FieldError::new(
             "purchase_date",
             ErrorCode::PurchaseDateFuture,
-            "The purchase date is in the future. Check the date on the receipt.",
         ));
     }
     if date < NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(date) {
         return Err(FieldError::new(
             "purchase_date",
             ErrorCode::PurchaseDateTooOld,
-            "The purchase date is before 1990. Check the year on the receipt.",
         ));
     }
     Ok(date.format("%Y-%m-%d").to_string())
@@ -337,16 +276,10 @@ fn check_region(country: &address::Country, text: &str) -> Result<String, FieldE
     address::find_region(country, &t)
         .map(|r| r.key.clone())
         .ok_or_else(|| {
-            FieldError::new(
-                "region",
-                ErrorCode::RegionUnknown,
-                format!(
-                    "“{t}” is not a {} of {}. Choose one from the list.",
-                    country.region_label, country.name
-                ),
-            )
-            .with("region_label", country.region_label.clone())
-            .with("country", country.name.clone())
+            FieldError::new("region", ErrorCode::RegionUnknown)
+                .with("value", t.as_str())
+                .with("region_label", country.region_label.clone())
+                .with("country", country.name.clone())
         })
 }
 
@@ -357,16 +290,9 @@ fn check_postal_code(country: &address::Country, text: &str) -> Result<String, F
     }
     address::normalise_postal_code(country, &t).ok_or_else(|| {
         let example = country.postal_code_example.clone().unwrap_or_default();
-        FieldError::new(
-            "postal_code",
-            ErrorCode::PostalCodeFormat,
-            format!(
-                "This is not a postcode used in {}. Postcodes there look like {example}.",
-                country.name
-            ),
-        )
-        .with("country", country.name.clone())
-        .with("example", example)
+        FieldError::new("postal_code", ErrorCode::PostalCodeFormat)
+            .with("country", country.name.clone())
+            .with("example", example)
     })
 }
 
@@ -383,16 +309,7 @@ fn check_phone(text: &str, country: Option<&address::Country>) -> Result<String,
     let where_ = country
         .map(|c| c.name.as_str())
         .unwrap_or("the customer's country");
-    let invalid = || {
-        FieldError::new(
-            "phone",
-            ErrorCode::PhoneInvalid,
-            format!(
-                "This is not a phone number in {where_}. Check the digits, or start with + and the country code for a number abroad."
-            ),
-        )
-        .with("country", where_)
-    };
+    let invalid = || FieldError::new("phone", ErrorCode::PhoneInvalid).with("country", where_);
     let number = phonenumber::parse(region, &t).map_err(|_| invalid())?;
     if !phonenumber::is_valid(&number) {
         return Err(invalid());

@@ -16,7 +16,7 @@ mod planar;
 mod raster;
 
 use claimdesk_model::attachment::{MediaType, NewAttachment};
-use claimdesk_model::ErrorCode;
+use claimdesk_model::{catalogue, ErrorCode};
 
 pub use claimdesk_model::attachment::{sha256_hex, MAX_FILE_BYTES};
 pub use detect::Format;
@@ -85,22 +85,18 @@ impl Processed {
     }
 }
 
-/// Why a file cannot be attached. Every message says what to do instead.
+/// Why a file cannot be attached. Every message says what to do instead; its words are the
+/// catalogue's (`error.photo.*` in `ui/i18n/en.json`), filled from [`PhotoError::params`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhotoError {
     /// Zero bytes.
-    #[error(
-        "This file is empty (0 bytes). Copy it again from the phone or e-mail, then attach it."
-    )]
     Empty,
     /// Over [`MAX_FILE_BYTES`].
-    #[error("This file is {mb} MB; the limit is {limit} MB. Take a new photo, or export the invoice again at a smaller size.", limit = MAX_FILE_BYTES / (1024 * 1024))]
     TooBig {
         /// Size in whole MB.
         mb: u64,
     },
     /// Too many pixels or absurd dimensions (a decompression bomb, or a panorama).
-    #[error("This picture is {width} × {height} pixels, more than ClaimDesk can safely open ({limit_mp} megapixels at most). Take a normal photo of the receipt instead.")]
     TooManyPixels {
         /// Width from the header.
         width: u32,
@@ -110,30 +106,22 @@ pub enum PhotoError {
         limit_mp: u64,
     },
     /// Cut off before its end (an interrupted copy or download).
-    #[error("This picture is incomplete (the file is cut off), so part of the receipt would be missing. Copy or download it again.")]
     Truncated,
     /// Damaged beyond decoding.
-    #[error("This picture is damaged and cannot be opened ({detail}). Take the photo again.")]
     Corrupt {
         /// What the decoder said.
         detail: String,
     },
     /// A HEIC/HEIF file that libheif cannot decode (an unusual codec or a damaged file).
-    #[error("This iPhone HEIC photo cannot be opened. On the iPhone, share it as JPEG (or set Settings › Camera › Formats › Most Compatible), or take a screenshot of it, then attach that.")]
     Heic,
     /// A PDF that is not complete or not really a PDF.
-    #[error("This PDF is damaged or incomplete. Download or export the invoice again.")]
     BadPdf,
     /// The file could not be read.
-    #[error("This file could not be read ({detail}). Check that it is still there (and the USB stick still plugged in), then attach it again.")]
     Unreadable {
         /// What the OS said.
         detail: String,
     },
     /// Not a format ClaimDesk takes (whatever its name says).
-    #[error(
-        "This is not a photo or PDF ClaimDesk can use ({found}). Attach a JPEG, PNG, WebP, HEIC or PDF."
-    )]
     Unsupported {
         /// What the content looks like.
         found: String,
@@ -154,6 +142,12 @@ impl PhotoError {
             PhotoError::Unsupported { .. } => ErrorCode::PhotoUnsupported,
             PhotoError::Unreadable { .. } => ErrorCode::PhotoUnreadable,
         }
+    }
+}
+
+impl std::fmt::Display for PhotoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&catalogue::message(self.code(), None, &self.params()))
     }
 }
 

@@ -301,47 +301,26 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
     let mut errors = validate::validate(&payload.fields)
         .err()
         .unwrap_or_default();
-    let attachment =
-        |code: ErrorCode, message: String| FieldError::new("attachments", code, message);
+    let attachment = |code: ErrorCode| FieldError::new("attachments", code);
     if payload.attachments.len() > MAX_ATTACHMENTS {
         errors.push(
-            attachment(
-                ErrorCode::AttachmentsTooMany,
-                format!("A claim can have at most {MAX_ATTACHMENTS} attachments."),
-            )
-            .with("max", MAX_ATTACHMENTS.to_string()),
+            attachment(ErrorCode::AttachmentsTooMany).with("max", MAX_ATTACHMENTS.to_string()),
         );
     }
     let total: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
     if total > MAX_CLAIM_BYTES {
         errors.push(
-            attachment(
-                ErrorCode::AttachmentsTooLarge,
-                format!(
-                    "The attachments add up to {total} bytes; at most {MAX_CLAIM_BYTES} are accepted."
-                ),
-            )
-            .with("total_mb", megabytes(total))
-            .with("max_mb", megabytes(MAX_CLAIM_BYTES)),
+            attachment(ErrorCode::AttachmentsTooLarge)
+                .with("total_mb", megabytes(total))
+                .with("max_mb", megabytes(MAX_CLAIM_BYTES)),
         );
     }
     for a in &payload.attachments {
         if !is_sha256_hex(&a.sha256) {
-            errors.push(attachment(
-                ErrorCode::AttachmentsHash,
-                format!("“{}” is not a lower-case hex SHA-256.", a.sha256),
-            ));
+            errors.push(attachment(ErrorCode::AttachmentsHash).with("sha256", &a.sha256));
         }
         if MediaType::parse(&a.media_type).is_none() {
-            let allowed: Vec<&str> = MediaType::names().collect();
-            errors.push(attachment(
-                ErrorCode::AttachmentsMediaType,
-                format!(
-                    "Attachments must be {}, not “{}”.",
-                    allowed.join(" or "),
-                    a.media_type
-                ),
-            ));
+            errors.push(attachment(ErrorCode::AttachmentsMediaType).with("value", &a.media_type));
         }
     }
     if errors.is_empty() {
@@ -357,8 +336,10 @@ fn match_parts(
     payload: &ClaimPayload,
     mut received: HashMap<String, Vec<u8>>,
 ) -> Result<Vec<Vec<u8>>, ApiError> {
-    let problem = |code: ErrorCode, message: String| {
-        ApiError::invalid(vec![FieldError::new("attachments", code, message)])
+    let problem = |code: ErrorCode, sha256: &str| {
+        ApiError::invalid(vec![
+            FieldError::new("attachments", code).with("sha256", sha256)
+        ])
     };
     let listed: HashSet<&str> = payload
         .attachments
@@ -366,10 +347,7 @@ fn match_parts(
         .map(|a| a.sha256.as_str())
         .collect();
     if let Some(extra) = received.keys().find(|k| !listed.contains(k.as_str())) {
-        return Err(problem(
-            ErrorCode::AttachmentsUnlisted,
-            format!("The upload has a part “{extra}” that the claim does not list."),
-        ));
+        return Err(problem(ErrorCode::AttachmentsUnlisted, extra));
     }
     let mut parts = Vec::with_capacity(payload.attachments.len());
     for (i, a) in payload.attachments.iter().enumerate() {
@@ -382,22 +360,10 @@ fn match_parts(
             received.get(&a.sha256).cloned()
         };
         let Some(bytes) = bytes else {
-            return Err(problem(
-                ErrorCode::AttachmentsMissing,
-                format!(
-                    "The attachment {} listed in the claim was not sent.",
-                    a.sha256
-                ),
-            ));
+            return Err(problem(ErrorCode::AttachmentsMissing, &a.sha256));
         };
         if bytes.len() as u64 != a.byte_size || sha256_hex(&bytes) != a.sha256 {
-            return Err(problem(
-                ErrorCode::AttachmentsMismatch,
-                format!(
-                    "The attachment sent as {} does not match its size or SHA-256. Send the claim again.",
-                    a.sha256
-                ),
-            ));
+            return Err(problem(ErrorCode::AttachmentsMismatch, &a.sha256));
         }
         parts.push(bytes);
     }

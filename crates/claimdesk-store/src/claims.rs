@@ -325,17 +325,9 @@ fn write_in(
 
 fn attachments_too_large(total: u64) -> FieldError {
     let mb = megabytes;
-    FieldError::new(
-        "attachments",
-        ErrorCode::AttachmentsTooLarge,
-        format!(
-            "The attachments add up to {} MB; the claims service takes at most {} MB per claim. Remove a photo or attach a smaller scan of the invoice.",
-            mb(total),
-            mb(MAX_CLAIM_BYTES)
-        ),
-    )
-    .with("total_mb", mb(total))
-    .with("max_mb", mb(MAX_CLAIM_BYTES))
+    FieldError::new("attachments", ErrorCode::AttachmentsTooLarge)
+        .with("total_mb", mb(total))
+        .with("max_mb", mb(MAX_CLAIM_BYTES))
 }
 
 pub(super) fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {

@@ -234,17 +234,13 @@ pub fn prepare(raw: &RawRecord, today: NaiveDate) -> Result<Claim, Vec<FieldErro
     let mut errors = Vec::new();
     let id = match raw.id.trim() {
         "" => {
-            errors.push(FieldError::new(
-                "id",
-                ErrorCode::Required,
-                "This row has no claim id. Keep the id column from the ClaimDesk export.",
-            ));
+            errors.push(FieldError::new("id", ErrorCode::Required));
             None
         }
         text => match text.parse::<ClaimId>() {
             Ok(id) => Some(id),
-            Err(e) => {
-                errors.push(FieldError::new("id", ErrorCode::IdInvalid, e.to_string()));
+            Err(_) => {
+                errors.push(FieldError::new("id", ErrorCode::IdInvalid).with("value", text));
                 None
             }
         },
@@ -252,14 +248,8 @@ pub fn prepare(raw: &RawRecord, today: NaiveDate) -> Result<Claim, Vec<FieldErro
     match raw.status.trim() {
         "" => {}
         s if matches!(Status::parse(s), Some(Status::Draft | Status::Ready)) => {}
-        other => errors.push(
-            FieldError::new(
-                "status",
-                ErrorCode::StatusNotImportable,
-                format!("A claim with status “{other}” cannot be imported; only draft or ready claims can."),
-            )
-            .with("status", other),
-        ),
+        other => errors
+            .push(FieldError::new("status", ErrorCode::StatusNotImportable).with("status", other)),
     }
     let fields = match validate::validate_on(&raw.fields, today) {
         Ok(f) => Some(f),

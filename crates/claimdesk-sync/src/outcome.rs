@@ -5,7 +5,7 @@
 //! a delivered claim.
 
 use claimdesk_model::wire::{is_case_reference, ErrorBody, Receipt};
-use claimdesk_model::{ClaimId, ErrorCode};
+use claimdesk_model::{catalogue, ClaimId, ErrorCode};
 use std::time::Duration;
 
 /// Why a claim was not delivered.
@@ -96,17 +96,8 @@ impl SyncError {
         if let SyncError::Rejected { problem, .. } = self {
             return problem.clone();
         }
-        let message = match self {
-            SyncError::NotConfigured(what) => format!(
-                "Sending is not set up ({what}). Open Settings and enter the claims service address and this device's token."
-            ),
-            SyncError::Offline(_) | SyncError::Timeout => "No connection to the claims service. The claim is kept and will be sent automatically when the connection is back.".to_owned(),
-            SyncError::LoginRequired(_) => "The network needs a login first (a Wi-Fi login page answered). Open a browser, log in to the network, then press Send now.".to_owned(),
-            SyncError::Unauthorized => "The claims service does not recognise this device. Ask your administrator for a new device token and enter it in Settings.".to_owned(),
-            SyncError::Busy { .. } | SyncError::ServerError { .. } => "The claims service is busy or having a problem. The claim is kept and will be sent automatically.".to_owned(),
-            SyncError::LocalStore(e) => format!("Claims could not be read from this computer's store ({e}). Free some disk space or restart ClaimDesk; nothing was lost."),
-            SyncError::Rejected { .. } => String::new(),
-        };
+        // The clerk's words are the catalogue's (`error.sync.*`), as the window shows them.
+        let message = catalogue::message(self.code(), None, &[]);
         ErrorBody::new(self.code(), message)
     }
 }

@@ -96,13 +96,11 @@ impl SyncSettings {
             errors.push(FieldError::new(
                 "device_token",
                 ErrorCode::SettingsTokenMissing,
-                "Enter this device's token (your administrator creates it with “claimdesk-server device add”).",
             ));
         } else if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
             errors.push(FieldError::new(
                 "device_token",
                 ErrorCode::SettingsTokenFormat,
-                "The token cannot contain spaces; paste it again exactly as given.",
             ));
         }
         errors
@@ -123,19 +121,13 @@ pub enum SaveError {
 /// Parses a server address: `https://…`, or `http://` to this computer only (claims carry
 /// customers' names and addresses and must not cross a network unencrypted).
 pub fn server_url(text: &str) -> std::result::Result<Url, FieldError> {
-    let bad = |code: ErrorCode, message: &str| Err(FieldError::new("server_url", code, message));
+    let bad = |code: ErrorCode| Err(FieldError::new("server_url", code));
     let text = text.trim();
     if text.is_empty() {
-        return bad(
-            ErrorCode::SettingsUrlMissing,
-            "Enter the claims service address, e.g. https://claims.example.com/.",
-        );
+        return bad(ErrorCode::SettingsUrlMissing);
     }
     let Ok(mut url) = Url::parse(text) else {
-        return bad(
-            ErrorCode::SettingsUrlFormat,
-            "That is not a web address; it should look like https://claims.example.com/.",
-        );
+        return bad(ErrorCode::SettingsUrlFormat);
     };
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -146,12 +138,7 @@ pub fn server_url(text: &str) -> std::result::Result<Url, FieldError> {
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        _ => {
-            return bad(
-                ErrorCode::SettingsUrlInsecure,
-                "The address must start with https:// (plain http is allowed only for a service on this computer).",
-            )
-        }
+        _ => return bad(ErrorCode::SettingsUrlInsecure),
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
