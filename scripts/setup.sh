@@ -15,7 +15,7 @@ done
 
 packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev)
 if [ -n "$test" ]; then
-  packages+=(xvfb xauth webkit2gtk-driver python3-venv xclip)
+  packages+=(xvfb xauth webkit2gtk-driver python3-venv xclip nginx)
 fi
 if [ -n "$list" ]; then
   echo "${packages[*]}"

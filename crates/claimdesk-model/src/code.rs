@@ -51,6 +51,9 @@ crate::vocabulary! {
         ClaimJson = "claim.json",
         /// The upload is larger than the service accepts.
         ClaimTooLarge = "claim.too_large",
+        /// Something between the device and the service (a reverse proxy) refused the upload
+        /// as too large.
+        ClaimTooLargeOnTheWay = "claim.too_large_on_the_way",
         /// Not a claim id.
         IdInvalid = "id.invalid",
         /// An imported row has a status that cannot be imported.

@@ -112,6 +112,9 @@ pub struct ErrorBody {
     /// One entry per field problem (for `validation`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Values for the message catalogue's placeholders (e.g. a size and a limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<(String, String)>,
 }
 
 /// Characters of a case reference: digits and capitals without 0/O, 1/I/L and U, so a
@@ -145,6 +148,16 @@ impl ErrorBody {
             message: message.into(),
             field: None,
             errors: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// The error `code` with its placeholders' values; the message is the catalogue's.
+    pub fn from_catalogue(code: ErrorCode, params: Vec<(String, String)>) -> Self {
+        Self {
+            message: crate::catalogue::message(code, None, &params),
+            params,
+            ..Self::new(code, String::new())
         }
     }
 

@@ -19,14 +19,15 @@ pub use claimdesk_model::wire::MAX_BODY_BYTES;
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: the body is large next to the `Ok` values handlers return.
+    body: Box<ErrorBody>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody::new(code, message),
+            body: Box::new(ErrorBody::new(code, message)),
         }
     }
 
@@ -38,14 +39,14 @@ impl ApiError {
             .join("; ");
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 field: errors.first().map(|e| e.field.clone()),
                 errors,
                 ..ErrorBody::new(
                     ErrorCode::Validation,
                     format!("The claim is not complete: {message}"),
                 )
-            },
+            }),
         }
     }
 
@@ -69,7 +70,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub use attachments::AttachmentInfo;
 pub use claimdesk_model::attachment::{Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 pub use claims::ImportOutcome;
-pub use outbox::{OutboxSummary, Outgoing};
+pub use outbox::{OutboxSummary, Outgoing, BACK_OF_THE_QUEUE_AFTER};
 pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use settings::Defaults;
 

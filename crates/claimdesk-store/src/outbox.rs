@@ -48,6 +48,9 @@ pub struct OutboxSummary {
 
 const LAST_SYNC_KEY: &str = "sync.last_success_at";
 
+/// Failed uploads after which a claim lets the claims queued behind it go first.
+pub const BACK_OF_THE_QUEUE_AFTER: u32 = 3;
+
 impl Store {
     /// Puts claims left `sending` by a process that stopped mid-upload back in the queue.
     /// Returns how many. Harmless while another process is uploading: the service answers a
@@ -60,14 +63,23 @@ impl Store {
     }
 
     /// Picks the oldest queued claim, marks it `sending` and returns it with its attachment
-    /// bytes, all in one transaction; `None` when nothing is queued.
+    /// bytes, all in one transaction; `None` when nothing is queued. A claim whose last
+    /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed (and was not changed since) waits
+    /// behind the others, so one claim the network cannot carry never holds up the rest. A claim whose last
+    /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed (and was not changed since) waits
+    /// behind the others, so one claim the network cannot carry never holds up the rest.
     pub fn pick_next(&mut self) -> Result<Option<Outgoing>> {
         self.write(|tx| {
             let id: Option<ClaimId> = tx
                 .query_row(
                     "SELECT id FROM claims WHERE status IN (?1, ?2)
-                 ORDER BY queued_at, id LIMIT 1",
-                    [Status::Ready.as_str(), Status::Sending.as_str()],
+                     ORDER BY (sync_problem IS NOT NULL AND attempts >= ?3), queued_at, id
+                     LIMIT 1",
+                    params![
+                        Status::Ready.as_str(),
+                        Status::Sending.as_str(),
+                        BACK_OF_THE_QUEUE_AFTER
+                    ],
                     |r| r.get::<_, FromColumn<ClaimId>>(0).map(|c| c.0),
                 )
                 .optional()?;

@@ -219,7 +219,7 @@ impl Engine {
             let id = out.payload.id;
             let size = Client::payload_bytes(&out);
             if let Some(max) = max_body.filter(|max| size > *max) {
-                let problem = too_large(size, max);
+                let problem = too_large(ErrorCode::ClaimTooLarge, size, Some(max));
                 self.store.record_rejected(id, &problem)?;
                 self.emit_claim(id, Status::NeedsAttention, None);
                 report.rejected.push((id, problem));
@@ -237,7 +237,17 @@ impl Engine {
                     report.sent.push(receipt);
                 }
                 Err(e) if e.is_permanent() => {
-                    let problem = e.problem();
+                    let problem = match e {
+                        // The service's limit is the one it advertised; a proxy's is only
+                        // known to be below this claim's size.
+                        SyncError::TooLarge { by_service: true } if max_body.is_some() => {
+                            too_large(ErrorCode::ClaimTooLarge, size, max_body)
+                        }
+                        SyncError::TooLarge { .. } => {
+                            too_large(ErrorCode::ClaimTooLargeOnTheWay, size, None)
+                        }
+                        _ => e.problem(),
+                    };
                     self.store.record_rejected(id, &problem)?;
                     self.emit_claim(id, Status::NeedsAttention, None);
                     report.rejected.push((id, problem));
@@ -396,17 +406,16 @@ fn stop_for(e: &SyncError, unreachable: bool) -> Stop {
     }
 }
 
-fn too_large(size: u64, max: u64) -> ErrorBody {
-    let mb = megabytes;
+/// Why a claim too large for the service (`claim.too_large`) or for a proxy on the way
+/// (`claim.too_large_on_the_way`) waits for the clerk: its size and, where known, the limit.
+fn too_large(code: ErrorCode, size: u64, limit: Option<u64>) -> ErrorBody {
+    let mut params = vec![("size_mb".to_owned(), megabytes(size))];
+    if let Some(limit) = limit {
+        params.push(("max_mb".to_owned(), megabytes(limit)));
+    }
     ErrorBody {
-        code: ErrorCode::ClaimTooLarge.as_str().to_owned(),
-        message: format!(
-            "This claim is {} MB; the claims service accepts at most {} MB. Remove an attachment or attach a smaller scan, then queue it again.",
-            mb(size),
-            mb(max)
-        ),
         field: Some("attachments".to_owned()),
-        errors: Vec::new(),
+        ..ErrorBody::from_catalogue(code, params)
     }
 }
 
@@ -416,9 +425,10 @@ fn connection_for(e: &SyncError) -> Connection {
         SyncError::Offline(_) | SyncError::Timeout => Connection::Offline,
         SyncError::LoginRequired(_) => Connection::LoginRequired,
         SyncError::Unauthorized => Connection::Unauthorized,
-        SyncError::Busy { .. } | SyncError::ServerError { .. } | SyncError::Rejected { .. } => {
-            Connection::ServiceTrouble
-        }
+        SyncError::Busy { .. }
+        | SyncError::ServerError { .. }
+        | SyncError::Rejected { .. }
+        | SyncError::TooLarge { .. } => Connection::ServiceTrouble,
         SyncError::LocalStore(_) => Connection::Unknown,
     }
 }

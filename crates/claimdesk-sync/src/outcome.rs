@@ -44,14 +44,21 @@ pub enum SyncError {
     /// The local store could not be read or written during a pass.
     #[error("the local store failed: {0}")]
     LocalStore(String),
-    /// The service refused this claim (`422` with field errors, `409`, `413`, other `4xx`).
+    /// The upload is too large (`413`) for the service, or for something on the way to it (a
+    /// reverse proxy's own limit, which answers without the service's header).
+    #[error("the claim is too large for {}", if *.by_service { "the claims service" } else { "a proxy on the way to the claims service" })]
+    TooLarge {
+        /// Whether the service itself said so.
+        by_service: bool,
+    },
+    /// The service refused this claim (`422` with field errors, `409`, other `4xx`).
     /// Retrying it unchanged cannot help; the clerk must fix it.
     #[error("the claims service refused the claim: {}", .problem.message)]
     Rejected {
         /// HTTP status.
         status: u16,
-        /// The service's reasons.
-        problem: ErrorBody,
+        /// The service's reasons (boxed: they are large next to the other variants).
+        problem: Box<ErrorBody>,
     },
 }
 
@@ -59,7 +66,10 @@ impl SyncError {
     /// A problem with this claim itself: mark it `needs_attention` and go on with the next.
     /// Everything else is about the connection or the service: stop the pass, retry later.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, SyncError::Rejected { .. })
+        matches!(
+            self,
+            SyncError::Rejected { .. } | SyncError::TooLarge { .. }
+        )
     }
 
     /// Retrying cannot help until the clerk changes the settings (token, server address).
@@ -86,6 +96,8 @@ impl SyncError {
             SyncError::Busy { .. } => ErrorCode::SyncBusy,
             SyncError::ServerError { .. } => ErrorCode::SyncServerError,
             SyncError::Rejected { .. } => ErrorCode::SyncRejected,
+            SyncError::TooLarge { by_service: true } => ErrorCode::ClaimTooLarge,
+            SyncError::TooLarge { by_service: false } => ErrorCode::ClaimTooLargeOnTheWay,
             SyncError::LocalStore(_) => ErrorCode::SyncLocalStore,
         }
     }
@@ -94,7 +106,7 @@ impl SyncError {
     /// what to do next.
     pub fn problem(&self) -> ErrorBody {
         if let SyncError::Rejected { problem, .. } = self {
-            return problem.clone();
+            return (**problem).clone();
         }
         // The clerk's words are the catalogue's (`error.sync.*`), as the window shows them.
         let message = catalogue::message(self.code(), None, &[]);
@@ -147,7 +159,7 @@ pub fn classify(id: ClaimId, answer: Answer<'_>) -> Result<Receipt, SyncError> {
         401 | 403 => Err(SyncError::Unauthorized),
         _ => Err(SyncError::Rejected {
             status,
-            problem: rejection(status, answer.body),
+            problem: Box::new(rejection(status, answer.body)),
         }),
     }
 }
@@ -162,6 +174,10 @@ fn busy_or_foreign(answer: Answer<'_>) -> Option<SyncError> {
             retry_after: answer.retry_after.and_then(parse_retry_after),
         }),
         500..=599 => Some(SyncError::ServerError { status }),
+        // Too large is about this claim, whoever says it: never a login page, never success.
+        413 => Some(SyncError::TooLarge {
+            by_service: answer.from_service,
+        }),
         _ if !answer.from_service => Some(SyncError::LoginRequired(match answer.location {
             Some(to) if (300..400).contains(&status) => format!("redirected to {to}"),
             _ => format!("HTTP {status} from something other than the claims service"),

@@ -45,6 +45,9 @@ struct Plan {
     seed: u64,
     /// Added to every upload, half before the server sees it and half after it answered.
     post_delay: Duration,
+    /// Uploads with a body larger than this are cut mid-body, every time (a link that
+    /// cannot carry a big upload).
+    cut_over: Option<usize>,
 }
 
 /// The proxy. Dropping it does not stop it; it lives as long as the test's runtime.
@@ -106,6 +109,11 @@ impl Proxy {
         plan.seed = seed.max(1);
     }
 
+    /// Cuts every upload whose body is larger than `bytes` mid-body, every time.
+    pub fn cut_posts_over(&self, bytes: usize) {
+        self.plan().cut_over = Some(bytes);
+    }
+
     /// Makes every upload take at least `d` (a slow uplink).
     pub fn slow_posts(&self, d: Duration) {
         self.plan().post_delay = d;
@@ -119,8 +127,11 @@ impl Proxy {
         self.bytes_in.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    fn fault_for(&self, method: &str) -> Fault {
+    fn fault_for(&self, method: &str, body_len: usize) -> Fault {
         let mut plan = self.plan();
+        if method == "POST" && plan.cut_over.is_some_and(|max| body_len > max) {
+            return Fault::ResetMidBody;
+        }
         if method == "POST" {
             if let Some(f) = plan.posts.pop_front() {
                 return f;
@@ -153,7 +164,7 @@ impl Proxy {
             let head = String::from_utf8_lossy(&buf[..head_len]).into_owned();
             let method = head.split(' ').next().unwrap_or_default().to_owned();
             let body_len = content_length(&head);
-            let fault = self.fault_for(&method);
+            let fault = self.fault_for(&method, body_len);
             if fault != Fault::Pass {
                 self.faults_applied.fetch_add(1, Ordering::Relaxed);
             }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn engine(dir: &Path, url: &str, token: &str) -> Engine {
+pub(crate) fn engine(dir: &Path, url: &str, token: &str) -> Engine {
     let store = Store::open_dir(dir).expect("store");
     Engine::new(store, None, Arc::new(|_| {}))
         .with_settings(SyncSettings {
@@ -24,7 +24,7 @@ fn engine(dir: &Path, url: &str, token: &str) -> Engine {
 }
 
 /// Passes until nothing is pending; returns why each stopped pass stopped.
-async fn drain(engine: &mut Engine) -> Vec<SyncError> {
+pub(crate) async fn drain(engine: &mut Engine) -> Vec<SyncError> {
     let mut stops = Vec::new();
     for _ in 0..30 {
         let report = engine.pass().await.expect("pass");

@@ -3,4 +3,6 @@
 
 mod catalogue;
 mod faults;
+mod nginx;
 mod settings;
+mod stuck;
