@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "send_now",
     "sync_settings",
     "save_sync_settings",
+    "diagnostics",
+    "open_log_folder",
 ];
 
 fn main() {

@@ -5,6 +5,8 @@ mod attach;
 mod clipboard;
 mod commands;
 mod error;
+mod help;
+mod logging;
 mod state;
 mod sync;
 
@@ -30,7 +32,9 @@ fn data_dir_arg() -> Option<PathBuf> {
 /// Starts the app.
 pub fn run() {
     let data_dir = paths::data_dir(data_dir_arg(), cfg!(debug_assertions));
-    let state = state::AppState::open(data_dir);
+    let log_dir = paths::log_dir(cfg!(debug_assertions));
+    logging::init(&log_dir);
+    let state = state::AppState::open(data_dir, log_dir);
     let result = tauri::Builder::default()
         .manage(state)
         .setup(|app| {
@@ -59,9 +63,12 @@ pub fn run() {
             sync::send_now,
             sync::sync_settings,
             sync::save_sync_settings,
+            help::diagnostics,
+            help::open_log_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
+        tracing::error!(error = %e, "the window could not start");
         eprintln!("ClaimDesk could not start its window: {e}");
         std::process::exit(1);
     }

@@ -11,6 +11,8 @@ pub struct AppState {
     store: Result<Mutex<Store>, UiError>,
     /// The data folder in use.
     pub data_dir: PathBuf,
+    /// Where the log is written.
+    pub log_dir: PathBuf,
     /// The sync engine, once started (not when the store cannot be opened).
     pub sync: OnceLock<SyncHandle>,
 }
@@ -18,13 +20,15 @@ pub struct AppState {
 impl AppState {
     /// Opens the store in `data_dir`; a failure is kept and reported by every command, so
     /// the window still opens and tells the clerk what is wrong.
-    pub fn open(data_dir: PathBuf) -> Self {
-        let store = Store::open_dir(&data_dir)
-            .map(Mutex::new)
-            .map_err(UiError::from);
+    pub fn open(data_dir: PathBuf, log_dir: PathBuf) -> Self {
+        let store = Store::open_dir(&data_dir).map(Mutex::new).map_err(|e| {
+            tracing::error!(error = %e, "the store could not be opened");
+            UiError::from(e)
+        });
         AppState {
             store,
             data_dir,
+            log_dir,
             sync: OnceLock::new(),
         }
     }

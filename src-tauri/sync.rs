@@ -19,6 +19,11 @@ pub struct SyncHandle {
 }
 
 impl SyncHandle {
+    /// The engine's last report, if it made one.
+    pub fn last_status(&self) -> Option<SyncStatus> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Wakes the engine (a dead engine is not an error the clerk can act on).
     pub fn wake(&self, w: Wake) {
         let _ = self.wake.send(w);

@@ -657,6 +657,7 @@ async fn queue_claim(c: &Client, i: usize, queued_before: usize) {
         ("purchase_date", "2026-02-01".to_owned()),
         ("email", format!("kunde{i}@example.fr")),
         ("contact_name", format!("Client {i}")),
+        ("phone", format!("+33 1 23 45 67 8{i}")),
         ("product_name", "PowerCore 10000".to_owned()),
         ("country", "FR".to_owned()),
         ("city", "Paris".to_owned()),
@@ -694,9 +695,11 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     let intake = claimdesk_server::intake::Intake::open(server_dir.path()).expect("intake");
     let token = intake.add_device("counter-1").expect("device");
     let url = format!("http://127.0.0.1:{port}/");
+    let log_dir = tempfile::tempdir().expect("log dir");
     let driver = Driver::start_with(&[
         ("CLAIMDESK_SERVER_URL", &url),
         ("CLAIMDESK_DEVICE_TOKEN", &token),
+        ("CLAIMDESK_LOG_DIR", &log_dir.path().display().to_string()),
     ]);
     // A claim queued five days ago that never got out: the queue raises the 3-day alert.
     let five_days_ago = (chrono::Utc::now() - chrono::Duration::days(5))
@@ -807,5 +810,49 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
         let (_, receipt) = intake.find(id).expect("find").expect("received");
         assert_eq!(pair[1].as_str(), Some(receipt.case_reference.as_str()));
     }
+
+    // Help shows what support needs; it and the whole run's log name no customer and carry
+    // no token.
+    click(&c, "open-help").await;
+    wait_for(
+        &c,
+        "document.getElementById('help-text').value.includes('Claims: 4 in all')",
+    )
+    .await;
+    let diagnostics = js_string(&c, "document.getElementById('help-text').value").await;
+    screenshot(&c, "help.png").await;
     c.close().await.expect("close");
+    let mut log = String::new();
+    for entry in std::fs::read_dir(log_dir.path()).expect("log dir") {
+        log += &std::fs::read_to_string(entry.expect("entry").path()).expect("log file");
+    }
+    assert!(log.contains("ClaimDesk started"), "{log}");
+    assert_eq!(
+        log.matches(" INFO sent claim=").count(),
+        4,
+        "one line per claim sent:\n{log}"
+    );
+    let mut secrets = vec![
+        token.clone(),
+        "old@example.fr".to_owned(),
+        "Client ancien".to_owned(),
+    ];
+    for i in 0..3 {
+        secrets.extend([
+            format!("kunde{i}@example.fr"),
+            format!("Client {i}"),
+            format!("+33 1 23 45 67 8{i}"),
+            format!("+3312345678{i}"),
+        ]);
+    }
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log names {secret}:\n{log}"
+        );
+        assert!(
+            !diagnostics.contains(secret.as_str()),
+            "diagnostics name {secret}:\n{diagnostics}"
+        );
+    }
 }

@@ -22,6 +22,8 @@ export const syncSettings = () => invoke('sync_settings');
 export const saveSyncSettings = (settings) => invoke('save_sync_settings', { settings });
 /** Calls `handler(payload)` for every event the sync engine reports. */
 export const onSync = (handler) => window.__TAURI__.event.listen('sync', (e) => handler(e.payload));
+export const diagnostics = () => invoke('diagnostics');
+export const openLogFolder = () => invoke('open_log_folder');
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 
 /** Any rejection as the one error shape, whatever threw it. */

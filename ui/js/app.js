@@ -7,6 +7,7 @@ import * as queue from './queue.js';
 import * as attachments from './attachments.js';
 import * as sync from './sync.js';
 import * as vocab from './vocab.js';
+import * as help from './help.js';
 import { loadMessages, translate, t, tn, formatTime, errorText } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
@@ -244,6 +245,7 @@ async function main() {
     afterChange: refreshQueue,
   });
   wire();
+  help.setup();
   await sync.setup({ changed: refreshQueue, notice });
   if (data.store_error) {
     const banner = $('store-banner');

@@ -70,6 +70,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        tracing::info!(status = self.status.as_u16(), code = %self.body.code, "refused");
         let mut response = (self.status, Json(*self.body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
@@ -239,9 +240,10 @@ async fn receive(
     let payload =
         payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
     let parts = match_parts(&payload, received)?;
-    let stored = storage.receive(device, payload, parts).await?;
+    let stored = storage.receive(device.clone(), payload, parts).await?;
     Ok(match stored {
         Accepted::New(receipt) => {
+            tracing::info!(claim = %receipt.id, %device, case_reference = %receipt.case_reference, "claim received");
             let location = format!("/v1/claims/{}", receipt.id);
             (
                 StatusCode::CREATED,

@@ -35,11 +35,27 @@ pub fn router<S: ClaimStorage>(storage: S) -> Router {
         .fallback(|| async { api::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(stamp))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(storage)
 }
 
 async fn openapi() -> impl IntoResponse {
     ([("content-type", "application/yaml")], OPENAPI)
+}
+
+/// One log line per request: method, path, status, time taken (never a body or a token).
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
 }
 
 async fn stamp(mut response: Response) -> Response {

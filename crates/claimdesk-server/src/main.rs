@@ -90,6 +90,12 @@ enum CliError {
 }
 
 fn main() -> ExitCode {
+    // Logs go to standard error (standard output carries the token and the address).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

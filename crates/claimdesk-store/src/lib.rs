@@ -138,6 +138,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn)?;
+        tracing::info!(file = %path.display(), schema = SCHEMA_VERSION, "store opened");
         Ok(Store {
             conn,
             path: path.to_owned(),

@@ -8,6 +8,9 @@ pub const DATA_DIR_ENV: &str = "CLAIMDESK_DATA_DIR";
 /// The application identifier; also the folder name under the OS data directory.
 pub const APP_IDENTIFIER: &str = "com.claimdesk.app";
 
+/// Environment variable that overrides where the app writes its log.
+pub const LOG_DIR_ENV: &str = "CLAIMDESK_LOG_DIR";
+
 /// The SQLite file inside the data directory.
 pub const DATABASE_FILE: &str = "claimdesk.sqlite3";
 
@@ -30,4 +33,19 @@ pub fn data_dir(explicit: Option<PathBuf>, dev: bool) -> PathBuf {
     } else {
         base
     }
+}
+
+/// Where the app writes its log: `CLAIMDESK_LOG_DIR`, else the OS's folder for such files
+/// (`~/.local/state/com.claimdesk.app/logs` on Linux, the local app-data folder elsewhere),
+/// with the same `dev/` subfolder rule as [`data_dir`].
+pub fn log_dir(dev: bool) -> PathBuf {
+    if let Some(dir) = std::env::var_os(LOG_DIR_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let base = dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_IDENTIFIER);
+    let base = if dev { base.join("dev") } else { base };
+    base.join("logs")
 }

@@ -29,6 +29,9 @@ pub fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
             known: SCHEMA_VERSION,
         });
     }
+    if found < version as i64 {
+        tracing::info!(from = found, to = version, "migrating the store's schema");
+    }
     Migrations::from_slice(MIGRATIONS).to_version(conn, version)?;
     Ok(())
 }

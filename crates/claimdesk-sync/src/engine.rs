@@ -190,10 +190,16 @@ impl Engine {
             Err(e) => Ok(Some(e)),
         };
         let stopped = result?;
-        self.connection = match &stopped {
+        self.set_connection(match &stopped {
             None => Connection::Online,
             Some(e) => connection_for(e),
-        };
+        });
+        tracing::info!(
+            sent = report.sent.len(),
+            refused = report.rejected.len(),
+            stopped = stopped.as_ref().map(|e| e.code().as_str()),
+            "pass finished"
+        );
         self.problem = stopped.as_ref().map(SyncError::problem);
         if stopped.is_none() {
             self.store.record_sync_finished()?;
@@ -214,17 +220,19 @@ impl Engine {
                 return Ok(Some(e));
             }
         };
-        self.connection = Connection::Online;
+        self.set_connection(Connection::Online);
         while let Some(out) = self.store.pick_next()? {
             let id = out.payload.id;
             let size = Client::payload_bytes(&out);
             if let Some(max) = max_body.filter(|max| size > *max) {
+                tracing::warn!(claim = %id, bytes = size, limit = max, "larger than the service takes");
                 let problem = too_large(ErrorCode::ClaimTooLarge, size, Some(max));
                 self.store.record_rejected(id, &problem)?;
                 self.emit_claim(id, Status::NeedsAttention, None);
                 report.rejected.push((id, problem));
                 continue;
             }
+            tracing::debug!(claim = %id, attempt = out.attempt, bytes = size, "upload started");
             self.emit_claim(id, Status::Sending, None);
             let observer = self.observer.clone();
             let progress: Progress = Arc::new(move |sent, total| {
@@ -232,6 +240,7 @@ impl Engine {
             });
             match client.send(&out, progress).await {
                 Ok(receipt) => {
+                    tracing::info!(claim = %id, case_reference = %receipt.case_reference, "sent");
                     self.store.record_sent(&receipt)?;
                     self.emit_claim(id, Status::Sent, Some(receipt.case_reference.clone()));
                     report.sent.push(receipt);
@@ -248,11 +257,13 @@ impl Engine {
                         }
                         _ => e.problem(),
                     };
+                    tracing::warn!(claim = %id, code = %problem.code, "refused; waits for the clerk");
                     self.store.record_rejected(id, &problem)?;
                     self.emit_claim(id, Status::NeedsAttention, None);
                     report.rejected.push((id, problem));
                 }
                 Err(e) => {
+                    tracing::warn!(claim = %id, attempt = out.attempt, code = %e.code(), error = %e, "upload failed; will retry");
                     self.store.record_retry(id, &e.problem())?;
                     self.emit_claim(id, Status::Ready, None);
                     return Ok(Some(e));
@@ -260,6 +271,14 @@ impl Engine {
             }
         }
         Ok(None)
+    }
+
+    /// Notes the connection state, logging a change.
+    fn set_connection(&mut self, connection: Connection) {
+        if connection != self.connection {
+            tracing::info!(from = %self.connection, to = %connection, "connection");
+        }
+        self.connection = connection;
     }
 
     /// The state for the status bar.
@@ -316,6 +335,7 @@ impl Engine {
                         .map(|e| stop_for(e, report.unreachable)),
                 },
                 Err(e) => {
+                    tracing::error!(error = %e, "the local store failed during a pass");
                     let e = SyncError::LocalStore(e.to_string());
                     self.problem = Some(e.problem());
                     PassOutcome {
@@ -325,6 +345,7 @@ impl Engine {
                 }
             };
             plan = schedule.after_pass(outcome, jitter());
+            tracing::debug!(timer = ?plan.timer, probe = ?plan.probe, "next pass");
             self.emit_status(plan.timer.filter(|_| plan.is_retry));
         }
     }
