@@ -10,8 +10,10 @@ mod logging;
 mod state;
 mod sync;
 
+use claimdesk_store::lock::{self, FolderLock};
 use claimdesk_store::paths;
 use std::path::PathBuf;
+use std::time::Duration;
 use tauri::Manager;
 
 /// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
@@ -34,7 +36,24 @@ pub fn run() {
     let data_dir = paths::data_dir(data_dir_arg(), cfg!(debug_assertions));
     let log_dir = paths::log_dir(cfg!(debug_assertions));
     logging::init(&log_dir);
-    let state = state::AppState::open(data_dir, log_dir);
+    // One window per data folder: two would restore and autosave the same draft. A window
+    // closed a moment ago may still be exiting, so wait a little for its lock.
+    let instance = match FolderLock::take_within(&data_dir, lock::APP, Duration::from_secs(5)) {
+        Ok(Some(lock)) => Some(lock),
+        Ok(None) => {
+            tracing::warn!(
+                "another ClaimDesk window is open on this data folder; not opening a second"
+            );
+            eprintln!(
+                "ClaimDesk is already open on {}; use that window.",
+                data_dir.display()
+            );
+            return;
+        }
+        // A folder that cannot be locked (or created) is reported by the store when it opens.
+        Err(_) => None,
+    };
+    let state = state::AppState::open(data_dir, log_dir, instance);
     let result = tauri::Builder::default()
         .manage(state)
         .setup(|app| {

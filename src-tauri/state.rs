@@ -2,6 +2,7 @@
 
 use crate::error::UiError;
 use crate::sync::SyncHandle;
+use claimdesk_store::lock::FolderLock;
 use claimdesk_store::{Store, StoreError};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -13,6 +14,9 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Where the log is written.
     pub log_dir: PathBuf,
+    /// This window's hold on the data folder (see `claimdesk_store::lock`), for as long as it
+    /// runs.
+    _instance: Option<FolderLock>,
     /// The sync engine, once started (not when the store cannot be opened).
     pub sync: OnceLock<SyncHandle>,
 }
@@ -20,7 +24,7 @@ pub struct AppState {
 impl AppState {
     /// Opens the store in `data_dir`; a failure is kept and reported by every command, so
     /// the window still opens and tells the clerk what is wrong.
-    pub fn open(data_dir: PathBuf, log_dir: PathBuf) -> Self {
+    pub fn open(data_dir: PathBuf, log_dir: PathBuf, instance: Option<FolderLock>) -> Self {
         let store = Store::open_dir(&data_dir).map(Mutex::new).map_err(|e| {
             tracing::error!(error = %e, "the store could not be opened");
             UiError::from(e)
@@ -29,6 +33,7 @@ impl AppState {
             store,
             data_dir,
             log_dir,
+            _instance: instance,
             sync: OnceLock::new(),
         }
     }

@@ -69,6 +69,7 @@ impl Driver {
                 &free_port().to_string(),
             ])
             .env("CLAIMDESK_DATA_DIR", data_dir.path())
+            .env("CLAIMDESK_LOG_DIR", data_dir.path().join("logs"))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -855,4 +856,34 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
             "diagnostics name {secret}:\n{diagnostics}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_second_window_on_the_same_data_folder_does_not_open() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let c = driver.open_app().await;
+    // Started again on the same folder (a double click too many), the app says so and exits
+    // instead of restoring and autosaving the same draft in a second window.
+    let dir = driver.data_dir().to_owned();
+    let second = tokio::task::spawn_blocking(move || {
+        Command::new(APP)
+            .env("CLAIMDESK_DATA_DIR", &dir)
+            .env("CLAIMDESK_LOG_DIR", dir.join("logs"))
+            .output()
+            .expect("start a second app")
+    });
+    let out = tokio::time::timeout(Duration::from_secs(30), second)
+        .await
+        .expect("the second app exits by itself")
+        .expect("join");
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("already open"), "{said}");
+    // The first window goes on as before.
+    assert_eq!(
+        js(&c, "document.body.dataset.ready").await,
+        serde_json::json!("1")
+    );
+    c.close().await.expect("close");
 }

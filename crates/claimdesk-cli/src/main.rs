@@ -157,6 +157,9 @@ pub enum CliError {
     /// Sending stopped before the queue was empty.
     #[error("{} ({})", .0.problem().message, .0)]
     SyncStopped(claimdesk_sync::SyncError),
+    /// Another process sends from this data folder.
+    #[error("the ClaimDesk app (or another claimdesk-cli sync) is already sending from this data folder; its queued claims go out through it. Close it first to send from here.")]
+    AlreadySending,
 }
 
 fn main() -> ExitCode {
@@ -262,7 +265,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
             token,
         } => {
             let engine = sync::engine(store, server, token, !once);
+            // One engine per data folder: refuse while the app (or another sync) sends.
+            let lock = engine.take_sending_lock().map_err(|source| CliError::Io {
+                path: engine.store().path().to_owned(),
+                source,
+            })?;
+            if lock.is_none() {
+                return Err(CliError::AlreadySending);
+            }
             if !once {
+                // The loop takes the lock itself, for as long as it runs.
+                drop(lock);
                 return sync::forever(engine);
             }
             match sync::once(engine, &mut out)? {

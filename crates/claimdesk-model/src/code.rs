@@ -144,6 +144,8 @@ crate::vocabulary! {
         SyncLocalStore = "sync.local_store",
         /// The sync engine is not running (the store could not be opened).
         SyncNotRunning = "sync.not_running",
+        /// Another process (the app, or `claimdesk-cli sync`) is sending from this data folder.
+        SyncAlreadyRunning = "sync.already_running",
 
         // Answers of the claims service.
         /// The device's token is missing, wrong or revoked.

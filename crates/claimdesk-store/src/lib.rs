@@ -7,6 +7,7 @@
 
 mod attachments;
 mod claims;
+pub mod lock;
 mod outbox;
 pub mod paths;
 pub mod records;

@@ -8,6 +8,7 @@ use crate::settings::{server_url, SyncSettings};
 use claimdesk_model::attachment::megabytes;
 use claimdesk_model::wire::{ErrorBody, Receipt};
 use claimdesk_model::{ClaimId, ErrorCode, Status};
+use claimdesk_store::lock::{self, FolderLock};
 use claimdesk_store::{OutboxSummary, Result, Store};
 use serde::Serialize;
 use std::sync::Arc;
@@ -312,6 +313,10 @@ impl Engine {
     /// claim queued, the clerk asking, the connection coming back, or a backoff/idle timer.
     /// This loop only executes the plan; every pacing rule lives in [`Schedule`].
     pub async fn run(mut self, backoff: Backoff, mut wake: mpsc::UnboundedReceiver<Wake>) {
+        // One engine per data folder: wait while another process sends from it.
+        let Some(_sending) = self.wait_for_sending_lock(&mut wake).await else {
+            return;
+        };
         // Claims left `sending` by a previous run go back in the queue.
         let _ = self.store.requeue_in_flight();
         let mut schedule = Schedule::new(backoff);
@@ -347,6 +352,50 @@ impl Engine {
             plan = schedule.after_pass(outcome, jitter());
             tracing::debug!(timer = ?plan.timer, probe = ?plan.probe, "next pass");
             self.emit_status(plan.timer.filter(|_| plan.is_retry));
+        }
+    }
+
+    /// Takes this data folder's sending lock: `Ok(None)` while another engine (the app's, or
+    /// `claimdesk-cli sync`) holds it.
+    pub fn take_sending_lock(&self) -> std::io::Result<Option<FolderLock>> {
+        let dir = self
+            .store
+            .path()
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        FolderLock::try_take(dir, lock::SENDING)
+    }
+
+    /// Takes the sending lock, saying why nothing is sent while another process holds it;
+    /// `None` when the wake channel closed first. A folder that cannot be locked at all (a
+    /// read-only share) is sent from without the lock.
+    async fn wait_for_sending_lock(
+        &mut self,
+        wake: &mut mpsc::UnboundedReceiver<Wake>,
+    ) -> Option<Option<FolderLock>> {
+        let mut said = false;
+        loop {
+            match self.take_sending_lock() {
+                Ok(Some(lock)) => return Some(Some(lock)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the data folder cannot be locked; sending anyway");
+                    return Some(None);
+                }
+                Ok(None) if !said => {
+                    tracing::info!("another process is sending from this data folder; waiting");
+                    self.problem = Some(ErrorBody::from_catalogue(
+                        ErrorCode::SyncAlreadyRunning,
+                        Vec::new(),
+                    ));
+                    self.emit_status(None);
+                    said = true;
+                }
+                Ok(None) => {}
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                w = wake.recv() => { w?; }
+            }
         }
     }
 

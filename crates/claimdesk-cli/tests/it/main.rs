@@ -4,4 +4,5 @@
 mod cli;
 mod durability;
 mod logs;
+mod one_engine;
 mod sync_crash;

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod faults;
+mod locks;
 mod nginx;
 mod settings;
 mod stuck;
