@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "discard_draft",
     "list_claims",
     "open_claim",
+    "disk_space",
     "attach_files",
     "attach_dialog",
     "attach_pasted",

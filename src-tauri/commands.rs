@@ -8,6 +8,7 @@ use claimdesk_model::claim::{StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS
 use claimdesk_model::{
     validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError, Kind, Status,
 };
+use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::Defaults;
 use claimdesk_sync::{Connection, Wake};
 use serde::Serialize;
@@ -31,6 +32,8 @@ pub struct Startup {
     data_dir: String,
     /// Attachment limits the form shows.
     limits: Limits,
+    /// The data folder's disk, if the OS says.
+    disk: Option<DiskSpace>,
 }
 
 /// The closed lists the UI works with, each with what the UI may ask of its values.
@@ -101,7 +104,14 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
             max_claim_bytes: MAX_CLAIM_BYTES,
             max_file_bytes: MAX_FILE_BYTES,
         },
+        disk: disk::space(&state.data_dir),
     })
+}
+
+/// The data folder's disk, asked before each new claim.
+#[tauri::command]
+pub async fn disk_space(state: State<'_, AppState>) -> Result<Option<DiskSpace>, UiError> {
+    Ok(disk::space(&state.data_dir))
 }
 
 /// Saves what the clerk typed as a draft; without an id it creates the claim. Returns the

@@ -71,6 +71,7 @@ pub fn run() {
             commands::discard_draft,
             commands::list_claims,
             commands::open_claim,
+            commands::disk_space,
             attach::attach_files,
             attach::attach_dialog,
             attach::attach_pasted,

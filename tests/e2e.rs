@@ -887,3 +887,23 @@ async fn a_second_window_on_the_same_data_folder_does_not_open() {
     );
     c.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn a_disk_running_low_is_announced_before_the_next_claim() {
+    let _serial = SERIAL.lock().await;
+    // Any real disk is "low" below a threshold of 1 EB.
+    let driver = Driver::start_with(&[("CLAIMDESK_LOW_DISK_BYTES", "1000000000000000000")]);
+    let c = driver.open_app().await;
+    wait_for(&c, "!document.getElementById('disk-banner').hidden").await;
+    let text = js_string(&c, "document.getElementById('disk-banner').textContent").await;
+    assert!(text.contains("left on this computer's disk"), "{text}");
+    c.close().await.expect("close");
+    // With room to spare (a threshold of 0 bytes) there is nothing to say.
+    let driver = Driver::start_with(&[("CLAIMDESK_LOW_DISK_BYTES", "0")]);
+    let c = driver.open_app().await;
+    assert_eq!(
+        js(&c, "document.getElementById('disk-banner').hidden").await,
+        serde_json::json!(true)
+    );
+    c.close().await.expect("close");
+}

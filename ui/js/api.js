@@ -23,6 +23,7 @@ export const saveSyncSettings = (settings) => invoke('save_sync_settings', { set
 /** Calls `handler(payload)` for every event the sync engine reports. */
 export const onSync = (handler) => window.__TAURI__.event.listen('sync', (e) => handler(e.payload));
 export const diagnostics = () => invoke('diagnostics');
+export const diskSpace = () => invoke('disk_space');
 export const openLogFolder = () => invoke('open_log_folder');
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 

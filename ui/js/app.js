@@ -8,7 +8,7 @@ import * as attachments from './attachments.js';
 import * as sync from './sync.js';
 import * as vocab from './vocab.js';
 import * as help from './help.js';
-import { loadMessages, translate, t, tn, formatTime, errorText } from './i18n.js';
+import { loadMessages, translate, t, tn, formatTime, errorText, formatBytes } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
 
@@ -90,8 +90,24 @@ async function refreshQueue() {
   }
 }
 
+/** Warns while the data folder's disk runs low (checked before each new claim). */
+function showDisk(disk) {
+  const banner = $('disk-banner');
+  banner.hidden = !(disk && disk.low);
+  banner.textContent = disk && disk.low ? t('disk.low', { free: formatBytes(disk.free_bytes) }) : '';
+}
+
+async function checkDisk() {
+  try {
+    showDisk(await api.diskSpace());
+  } catch {
+    // The banner is a courtesy; a save that fails says so itself.
+  }
+}
+
 /** Starts a new claim, keeping the clerk's usual choices from `keep`. */
 function startNew(keep) {
+  checkDisk();
   claimId = null;
   lastSaved = '';
   touched.clear();
@@ -247,6 +263,7 @@ async function main() {
   wire();
   help.setup();
   await sync.setup({ changed: refreshQueue, notice });
+  showDisk(data.disk);
   if (data.store_error) {
     const banner = $('store-banner');
     banner.textContent = t('store.unavailable', { message: errorText(data.store_error) });

@@ -7,6 +7,7 @@
 
 mod attachments;
 mod claims;
+pub mod disk;
 pub mod lock;
 mod outbox;
 pub mod paths;
