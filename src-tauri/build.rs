@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "check_claim",
     "discard_draft",
     "list_claims",
+    "claim_summary",
     "open_claim",
     "disk_space",
     "attach_files",

@@ -9,7 +9,8 @@ use claimdesk_model::{
     validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError, Kind, Status,
 };
 use claimdesk_store::disk::{self, DiskSpace};
-use claimdesk_store::Defaults;
+use claimdesk_store::queue::{ListQuery, Page};
+use claimdesk_store::{Defaults, OutboxSummary};
 use claimdesk_sync::{Connection, Wake};
 use serde::Serialize;
 use tauri::State;
@@ -152,9 +153,44 @@ pub async fn discard_draft(state: State<'_, AppState>, id: ClaimId) -> Result<bo
     state.with_store(|s| s.discard_draft(id))
 }
 
+/// One page of the queue and the counts over every claim (one summary query, not the list).
+#[derive(Serialize)]
+pub struct QueueView {
+    #[serde(flatten)]
+    page: Page,
+    summary: OutboxSummary,
+}
+
 #[tauri::command]
-pub async fn list_claims(state: State<'_, AppState>) -> Result<Vec<ClaimSummary>, UiError> {
-    state.with_store(|s| s.list())
+pub async fn list_claims(
+    state: State<'_, AppState>,
+    query: ListQuery,
+) -> Result<QueueView, UiError> {
+    state.with_store(|s| {
+        Ok(QueueView {
+            page: s.page(&query)?,
+            summary: s.outbox_summary()?,
+        })
+    })
+}
+
+/// One queue row, to update it in place after a save or a sync event.
+#[derive(Serialize)]
+pub struct RowView {
+    /// The claim's row; `None` once it is gone (a reset draft).
+    claim: Option<ClaimSummary>,
+    /// How many claims there are in all.
+    total: u64,
+}
+
+#[tauri::command]
+pub async fn claim_summary(state: State<'_, AppState>, id: ClaimId) -> Result<RowView, UiError> {
+    state.with_store(|s| {
+        Ok(RowView {
+            claim: s.summary(id)?,
+            total: s.count()?,
+        })
+    })
 }
 
 #[tauri::command]

@@ -70,6 +70,7 @@ pub fn run() {
             commands::check_claim,
             commands::discard_draft,
             commands::list_claims,
+            commands::claim_summary,
             commands::open_claim,
             commands::disk_space,
             attach::attach_files,

@@ -37,7 +37,7 @@ pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
     let (emitter, seen) = (app.clone(), last.clone());
     let observer = Arc::new(move |event: SyncEvent| {
         if let SyncEvent::Status(s) = &event {
-            *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+            *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some((**s).clone());
         }
         let _ = emitter.emit("sync", event);
     });

@@ -47,11 +47,12 @@ async function saveNow() {
   setSaveState('saving');
   try {
     const claim = await api.saveDraft(claimId, fields);
+    if (claimId !== claim.id) queue.setCurrent(claim.id);
     claimId = claim.id;
     lastSaved = json;
     $('save-state').dataset.savedAt = claim.updated_at;
     setSaveState('saved', { time: formatTime(claim.updated_at) });
-    refreshQueue();
+    queue.update(claim.id);
   } catch (e) {
     setSaveState('failed', { message: errorText(api.asError(e)) });
   }
@@ -80,16 +81,6 @@ async function checkTouched() {
   }
 }
 
-async function refreshQueue() {
-  try {
-    const claims = await api.listClaims();
-    queue.render(claims, claimId, openDraft);
-    sync.checkStale(claims);
-  } catch (e) {
-    notice(errorText(api.asError(e)), 'error');
-  }
-}
-
 /** Warns while the data folder's disk runs low (checked before each new claim). */
 function showDisk(disk) {
   const banner = $('disk-banner');
@@ -109,6 +100,7 @@ async function checkDisk() {
 function startNew(keep) {
   checkDisk();
   claimId = null;
+  queue.setCurrent(null);
   lastSaved = '';
   touched.clear();
   const fields = Object.fromEntries(vocab.remembered().map((n) => [n, keep[n] || '']));
@@ -132,7 +124,7 @@ async function submit() {
     const claim = await api.submitClaim(claimId, fields);
     notice(t('submit.done', { name: claim.contact_name, ref: shortRef(claim.id) }));
     startNew(claim);
-    refreshQueue();
+    queue.update(claim.id);
   } catch (err) {
     const e = api.asError(err);
     if (e.errors && e.errors.length) {
@@ -151,10 +143,9 @@ async function openDraft(id, summary) {
   await enqueueSave();
   try {
     const claim = await api.openClaim(id);
-    if (!claim) return refreshQueue();
+    if (!claim) return queue.update(id);
     loadClaim(claim);
     setSaveState('restored', { time: formatTime(claim.updated_at) });
-    refreshQueue();
     const problem = summary && summary.problem;
     if (vocab.status(claim.status).refused && problem) {
       // Show the claims service's reasons where they belong; fixing and submitting re-queues.
@@ -171,6 +162,7 @@ async function openDraft(id, summary) {
 
 function loadClaim(claim) {
   claimId = claim.id;
+  queue.setCurrent(claim.id);
   form.write(claim);
   lastSaved = JSON.stringify(form.read());
   touched.clear();
@@ -189,15 +181,16 @@ async function confirmReset() {
   clearTimeout(timer);
   await chain;
   const keep = form.read();
+  const dropped = claimId;
   try {
-    if (claimId) await api.discardDraft(claimId);
+    if (dropped) await api.discardDraft(dropped);
   } catch (e) {
     notice(errorText(api.asError(e)), 'error');
     return;
   }
   $('notice').hidden = true;
   startNew(keep);
-  refreshQueue();
+  queue.update(dropped);
 }
 
 function onKeyDown(ev) {
@@ -241,7 +234,6 @@ function wire() {
   // Leaving the window or hiding it flushes the pending save at once.
   window.addEventListener('blur', enqueueSave);
   document.addEventListener('visibilitychange', enqueueSave);
-  setInterval(refreshQueue, 60_000); // keeps the ages fresh
 }
 
 async function main() {
@@ -256,13 +248,15 @@ async function main() {
     beforeAttach: enqueueSave,
     // Attaching to a new form creates the claim: keep its id.
     adopt: (id) => {
+      if (claimId !== id) queue.setCurrent(id);
       claimId = id;
     },
-    afterChange: refreshQueue,
+    afterChange: () => queue.update(claimId),
   });
   wire();
   help.setup();
-  await sync.setup({ changed: refreshQueue, notice });
+  queue.setup({ open: openDraft, summary: sync.showSummary });
+  await sync.setup({ changed: queue.update, notice, count: queue.showCount });
   showDisk(data.disk);
   if (data.store_error) {
     const banner = $('store-banner');
@@ -277,7 +271,7 @@ async function main() {
     form.write(data.defaults);
     setSaveState('idle');
   }
-  await refreshQueue();
+  await queue.reload();
   focusFirstEmpty();
   document.body.dataset.ready = '1';
 }

@@ -1,24 +1,149 @@
-// The queue view: every claim on this computer, newest first.
+// The queue view: the claims on this computer, a page at a time, newest first, found by
+// search and filters. Rows are updated one by one from saves and sync events; the list is
+// rebuilt only when the clerk searches, filters or asks for more.
 
-import { t, tn, formatAge, formatDateTime, errorText } from './i18n.js';
+import * as api from './api.js';
 import * as vocab from './vocab.js';
+import { t, tn, formatAge, formatDateTime, errorText } from './i18n.js';
 import { progressOf } from './sync.js';
 
-/** Renders `claims`; drafts and refused claims get a button that calls `onOpen(id, claim)`. */
-export function render(claims, currentId, onOpen) {
-  const list = document.getElementById('queue-list');
-  document.getElementById('queue-count').textContent = claims.length ? tn('queue.count', claims.length) : '';
-  if (!claims.length) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = t('queue.empty');
-    list.replaceChildren(li);
-    return;
-  }
-  list.replaceChildren(...claims.map((c) => row(c, currentId, onOpen)));
+const PAGE = 50;
+const $ = (id) => document.getElementById(id);
+
+let onOpen = () => {};
+let onSummary = () => {};
+let current = null; // the claim in the form
+let next = null; // where the next page starts
+let rows = new Map(); // id -> <li>
+let timer = null;
+
+/** The filters as the Rust side takes them. */
+function query(after = null) {
+  return {
+    text: $('queue-search').value,
+    status: $('queue-status').value || null,
+    from: $('queue-from').value || null,
+    to: $('queue-to').value || null,
+    after,
+    limit: PAGE,
+  };
 }
 
-function row(c, currentId, onOpen) {
+const filtered = () => ['queue-search', 'queue-status', 'queue-from', 'queue-to'].some((id) => $(id).value);
+
+/** Wires search and filters; `open(id, claim)` opens a row, `summary(s)` gets the counts. */
+export function setup({ open, summary }) {
+  onOpen = open;
+  onSummary = summary;
+  $('queue-status').replaceChildren(
+    new Option(t('queue.all_statuses'), ''),
+    ...vocab.statuses().map((s) => new Option(t(`status.${s}`), s)),
+  );
+  $('queue-search').setAttribute('aria-label', t('queue.search'));
+  $('queue-status').setAttribute('aria-label', t('queue.all_statuses'));
+  // Results as the clerk types, without a query per keystroke.
+  $('queue-search').addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, 150);
+  });
+  for (const id of ['queue-status', 'queue-from', 'queue-to']) $(id).addEventListener('change', reload);
+  $('queue-more').addEventListener('click', more);
+  setInterval(refreshAges, 60_000);
+}
+
+/** Loads the first page for the current filters. */
+export async function reload() {
+  try {
+    const view = await api.listClaims(query());
+    rows = new Map();
+    const list = $('queue-list');
+    list.replaceChildren(...view.claims.map((c) => remember(row(c))));
+    showEmpty();
+    setNext(view.next);
+    showCount(view.summary.total);
+    onSummary(view.summary);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function more() {
+  try {
+    const view = await api.listClaims(query(next));
+    $('queue-list').append(...view.claims.filter((c) => !rows.has(c.id)).map((c) => remember(row(c))));
+    setNext(view.next);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Updates one claim's row in place (or puts a new claim on top) after a save or an event. */
+export async function update(id) {
+  if (!id) return;
+  try {
+    const { claim: c, total } = await api.claimSummary(id);
+    showCount(total);
+    const old = rows.get(id);
+    if (!c) {
+      old?.remove();
+      rows.delete(id);
+    } else if (old) {
+      old.replaceWith(remember(row(c)));
+    } else if (!filtered()) {
+      $('queue-list').prepend(remember(row(c)));
+    }
+    showEmpty();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Marks the claim in the form (its row has no Open button). */
+export function setCurrent(id) {
+  const before = current;
+  current = id;
+  if (before && before !== id) update(before);
+  if (id && id !== before) update(id);
+}
+
+/** Shows how many claims there are in all. */
+export function showCount(total) {
+  $('queue-count').textContent = total ? tn('queue.count', total) : '';
+}
+
+function remember(li) {
+  rows.set(li.dataset.id, li);
+  return li;
+}
+
+function setNext(cursor) {
+  next = cursor;
+  $('queue-more').hidden = !cursor;
+}
+
+function showEmpty() {
+  const list = $('queue-list');
+  list.querySelector('li.empty')?.remove();
+  if (rows.size) return;
+  const li = document.createElement('li');
+  li.className = 'empty';
+  li.textContent = filtered() ? t('queue.no_match') : t('queue.empty');
+  list.append(li);
+}
+
+function showError(e) {
+  const list = $('queue-list');
+  const li = document.createElement('li');
+  li.className = 'empty';
+  li.textContent = errorText(api.asError(e));
+  list.replaceChildren(li);
+}
+
+function refreshAges() {
+  for (const el of document.querySelectorAll('#queue-list time.age')) el.textContent = formatAge(el.dateTime);
+}
+
+function row(c) {
   const li = document.createElement('li');
   const is = vocab.status(c.status);
   li.className = 'claim';
@@ -26,7 +151,7 @@ function row(c, currentId, onOpen) {
   for (const trait of ['pending', 'uploading', 'delivered', 'refused']) li.classList.toggle(`is-${trait}`, !!is[trait]);
   li.dataset.id = c.id;
   li.dataset.status = c.status;
-  if (c.id === currentId) li.classList.add('current');
+  if (c.id === current) li.classList.add('current');
   const status = el('span', 'chip', t(`status.${c.status}`));
   const name = el('span', 'name', c.contact_name || t('queue.no_name'));
   const product = el('span', 'product', c.product_name || t('queue.no_product'));
@@ -47,7 +172,7 @@ function row(c, currentId, onOpen) {
   } else if (c.problem && is.pending) {
     li.title = errorText(c.problem);
   }
-  if (c.editable && c.id !== currentId) {
+  if (c.editable && c.id !== current) {
     const label = is.refused ? t('sync.fix') : t('queue.open');
     const open = el('button', 'open', label);
     open.type = 'button';

@@ -8,14 +8,16 @@ import * as vocab from './vocab.js';
 const $ = (id) => document.getElementById(id);
 
 let onChange = () => {};
+let queueCount = () => {};
 let notify = () => {};
 let status = null;
 let retryAt = null; // when the engine tries again, if it said
 const progress = new Map(); // claim id -> fraction sent
 
-/** Wires the bar and dialog; `changed()` is called when a claim's status changes. */
-export async function setup({ changed, notice }) {
+/** Wires the bar and dialog; `changed(id)` is called when a claim's status changes. */
+export async function setup({ changed, notice, count }) {
   onChange = changed;
+  queueCount = count;
   notify = notice;
   $('send-now').addEventListener('click', sendNow);
   $('open-settings').addEventListener('click', openSettings);
@@ -46,7 +48,7 @@ function onEvent(event) {
     if (bar) bar.value = progress.get(event.id);
   } else if (event.type === 'claim') {
     if (!vocab.status(event.status).uploading) progress.delete(event.id);
-    onChange();
+    onChange(event.id);
   }
 }
 
@@ -54,7 +56,7 @@ function showStatus(s) {
   status = s;
   retryAt = s.retry_in_secs != null ? Date.now() + s.retry_in_secs * 1000 : null;
   renderBar();
-  onChange();
+  showSummary(s.outbox);
 }
 
 function renderBar() {
@@ -81,16 +83,14 @@ function renderBar() {
   problem.textContent = showProblem ? errorText(status.problem) : '';
 }
 
-/** Shows the alert for queued claims that have waited longer than the Rust side's threshold. */
-export function checkStale(claims, now = Date.now()) {
-  const days = vocab.staleAfterDays();
-  const limit = days * 24 * 3600 * 1000;
-  const stale = claims.filter(
-    (c) => vocab.status(c.status).pending && c.queued_at && now - Date.parse(c.queued_at) > limit,
-  ).length;
+/** Shows the queue's counts: the alert for claims waiting longer than the Rust side's
+ * threshold (counted by the store, not from the list), and the total. */
+export function showSummary(summary) {
+  const stale = summary.stale;
   const alert = $('stale-alert');
   alert.hidden = stale === 0;
-  alert.textContent = stale ? tn('sync.stale', stale, { days }) : '';
+  alert.textContent = stale ? tn('sync.stale', stale, { days: vocab.staleAfterDays() }) : '';
+  queueCount(summary.total);
 }
 
 /** The fraction of a claim's upload sent so far. */

@@ -16,6 +16,9 @@ export function status(name) {
   return traits.get(name) || {};
 }
 
+/** Every status name, in lifecycle order. */
+export const statuses = () => vocab.statuses.map((s) => s.name);
+
 /** Attachment kinds; the first is the default. */
 export const kinds = () => vocab.kinds;
 

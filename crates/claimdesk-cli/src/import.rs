@@ -7,6 +7,9 @@ use claimdesk_store::Store;
 use std::io::Write;
 use std::path::Path;
 
+/// Claims stored per transaction.
+const BATCH: usize = 500;
+
 /// Imports `file` into `store`, reporting each rejected row on stderr with its line and
 /// field, and a summary on `out`.
 pub fn run(
@@ -35,16 +38,30 @@ pub fn run(
     })?;
     let today = chrono_today();
     let (mut inserted, mut present, mut rejected) = (0usize, 0usize, 0usize);
-    for raw in &raws {
-        match records::prepare(raw, today) {
-            Ok(claim) => {
-                match store.import(&claim)? {
+    // Good rows are stored a batch per transaction: one fsync per batch, not per claim. A
+    // claim is reported saved only once its batch is committed.
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut flush =
+        |batch: &mut Vec<claimdesk_model::Claim>, out: &mut dyn Write| -> Result<(), CliError> {
+            for (claim, outcome) in batch.iter().zip(store.import_batch(batch)?) {
+                match outcome {
                     ImportOutcome::Inserted => inserted += 1,
                     ImportOutcome::AlreadyPresent => present += 1,
                 }
                 if progress {
                     writeln!(out, "saved {}", claim.id)?;
-                    out.flush()?;
+                }
+            }
+            out.flush()?;
+            batch.clear();
+            Ok(())
+        };
+    for raw in &raws {
+        match records::prepare(raw, today) {
+            Ok(claim) => {
+                batch.push(claim);
+                if batch.len() == BATCH {
+                    flush(&mut batch, out)?;
                 }
             }
             Err(errors) => {
@@ -61,6 +78,7 @@ pub fn run(
             }
         }
     }
+    flush(&mut batch, out)?;
     writeln!(
         out,
         "imported {inserted}, already present {present}, rejected {rejected}"

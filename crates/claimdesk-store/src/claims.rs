@@ -84,6 +84,36 @@ fn read_claim(row: &Row<'_>) -> rusqlite::Result<Result<Claim>> {
     }))
 }
 
+/// The columns of a queue row, for [`read_summary`].
+pub(crate) const SUMMARY_SELECT: &str =
+    "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
+         queued_at, case_reference, sent_at, sync_problem
+     FROM claims";
+
+/// One queue row from [`SUMMARY_SELECT`]'s columns.
+pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>> {
+    let id: String = r.get(0)?;
+    let status: String = r.get(1)?;
+    let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
+    let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
+    let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
+    let problem: Option<String> = r.get(10)?;
+    Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
+        id,
+        status,
+        editable: status.is_editable(),
+        created_at,
+        updated_at,
+        contact_name,
+        email,
+        product_name,
+        queued_at,
+        case_reference,
+        sent_at,
+        problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
+    }))
+}
+
 fn parse_head(id: &str, status: &str) -> Result<(ClaimId, Status)> {
     let id = id
         .parse()
@@ -126,6 +156,12 @@ impl Store {
     /// stored, in which case the stored one is left untouched.
     pub fn import(&mut self, claim: &Claim) -> Result<ImportOutcome> {
         self.write(|tx| import_in(tx, claim))
+    }
+
+    /// Stores many imported claims in one transaction (each as [`Store::import`] would);
+    /// the outcomes are in the same order. A batch is all stored or, on failure, none.
+    pub fn import_batch(&mut self, claims: &[Claim]) -> Result<Vec<ImportOutcome>> {
+        self.write(|tx| claims.iter().map(|c| import_in(tx, c)).collect())
     }
 
     /// Deletes a draft (the form's Reset). Returns whether one was deleted; a claim that is
@@ -179,33 +215,9 @@ impl Store {
 
     /// The queue view: one line per claim, newest first.
     pub fn list(&self) -> Result<Vec<ClaimSummary>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
-                 queued_at, case_reference, sent_at, sync_problem
-             FROM claims ORDER BY created_at DESC, id DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let id: String = r.get(0)?;
-            let status: String = r.get(1)?;
-            let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
-            let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
-            let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
-            let problem: Option<String> = r.get(10)?;
-            Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
-                id,
-                status,
-                editable: status.is_editable(),
-                created_at,
-                updated_at,
-                contact_name,
-                email,
-                product_name,
-                queued_at,
-                case_reference,
-                sent_at,
-                problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
-            }))
-        })?;
+        let sql = format!("{SUMMARY_SELECT} ORDER BY created_at DESC, id DESC");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], read_summary)?;
         let mut out = Vec::new();
         for row in rows {
             out.push(row??);

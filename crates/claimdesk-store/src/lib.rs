@@ -11,6 +11,7 @@ pub mod disk;
 pub mod lock;
 mod outbox;
 pub mod paths;
+pub mod queue;
 pub mod records;
 mod schema;
 mod settings;

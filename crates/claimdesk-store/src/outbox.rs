@@ -7,6 +7,7 @@
 use super::attachments::FromColumn;
 use super::settings::set_setting_in;
 use super::{Result, Store, StoreError};
+use claimdesk_model::claim::STALE_AFTER_DAYS;
 use claimdesk_model::vocab::UnknownName;
 use claimdesk_model::wire::{AttachmentRef, ClaimPayload, ErrorBody, Receipt};
 use claimdesk_model::{now_timestamp, ClaimId, Kind, Status};
@@ -42,6 +43,10 @@ pub struct OutboxSummary {
     pub sent: u64,
     /// When the oldest pending claim was queued.
     pub oldest_pending_since: Option<String>,
+    /// Pending claims queued longer ago than [`STALE_AFTER_DAYS`]: the window's alert.
+    pub stale: u64,
+    /// Every claim on this computer.
+    pub total: u64,
     /// When the last pass reached the service and finished (RFC 3339, UTC).
     pub last_sync_at: Option<String>,
 }
@@ -193,27 +198,50 @@ impl Store {
 
     /// The queue at a glance.
     pub fn outbox_summary(&self) -> Result<OutboxSummary> {
-        let (pending, needs_attention, sent, oldest): (i64, i64, i64, Option<String>) =
-            self.conn.query_row(
-                "SELECT
-                     count(*) FILTER (WHERE status IN (?1, ?2)),
-                     count(*) FILTER (WHERE status = ?3),
-                     count(*) FILTER (WHERE status = ?4),
-                     min(queued_at) FILTER (WHERE status IN (?1, ?2))
-                 FROM claims",
-                [
-                    Status::Ready.as_str(),
-                    Status::Sending.as_str(),
-                    Status::NeedsAttention.as_str(),
-                    Status::Sent.as_str(),
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        let stale_before = (chrono::Utc::now()
+            - chrono::Duration::days(i64::from(STALE_AFTER_DAYS)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (pending, needs_attention, sent, oldest, stale, total): (
+            i64,
+            i64,
+            i64,
+            Option<String>,
+            i64,
+            i64,
+        ) = self.conn.query_row(
+            "SELECT
+                 count(*) FILTER (WHERE status IN (?1, ?2)),
+                 count(*) FILTER (WHERE status = ?3),
+                 count(*) FILTER (WHERE status = ?4),
+                 min(queued_at) FILTER (WHERE status IN (?1, ?2)),
+                 count(*) FILTER (WHERE status IN (?1, ?2) AND queued_at < ?5),
+                 count(*)
+             FROM claims",
+            params![
+                Status::Ready.as_str(),
+                Status::Sending.as_str(),
+                Status::NeedsAttention.as_str(),
+                Status::Sent.as_str(),
+                stale_before,
+            ],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?;
         Ok(OutboxSummary {
             pending: pending.unsigned_abs(),
             needs_attention: needs_attention.unsigned_abs(),
             sent: sent.unsigned_abs(),
             oldest_pending_since: oldest,
+            stale: stale.unsigned_abs(),
+            total: total.unsigned_abs(),
             last_sync_at: self.setting(LAST_SYNC_KEY)?,
         })
     }

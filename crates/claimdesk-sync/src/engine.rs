@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SyncEvent {
     /// The overall state changed.
-    Status(SyncStatus),
+    Status(Box<SyncStatus>),
     /// Upload progress of one claim.
     Progress {
         /// The claim.
@@ -305,7 +305,7 @@ impl Engine {
 
     fn emit_status(&self, retry_in: Option<Duration>) {
         if let Ok(status) = self.status(retry_in) {
-            (self.observer)(SyncEvent::Status(status));
+            (self.observer)(SyncEvent::Status(Box::new(status)));
         }
     }
 

@@ -29,6 +29,14 @@ fn a_store_written_before_the_split_opens_with_every_claim_as_it_was() {
         assert!(sent
             .iter()
             .all(|c| c.case_reference.is_some() && !c.editable));
+        // Claims from before the search index are found by it after the migration.
+        let found = store
+            .page(&claimdesk_store::queue::ListQuery {
+                text: "Łukasiewicz".into(),
+                ..Default::default()
+            })
+            .expect("search");
+        assert_eq!(found.claims.len(), 1);
         let summary = store.outbox_summary().expect("summary");
         assert_eq!((summary.pending, summary.sent), (2, 2));
         assert!(summary.oldest_pending_since.is_some());

@@ -1,0 +1,39 @@
+-- Version 5: the queue at any size. The list comes a page at a time, newest first, by
+-- (created_at, id) (claims_by_created, version 1); filtered by status through the index
+-- below; text search goes through an FTS5 index of what a clerk looks a claim up by, kept in
+-- step by triggers (external content: the text itself stays only in `claims`).
+CREATE INDEX claims_by_status_created ON claims (status, created_at DESC, id DESC);
+
+CREATE VIRTUAL TABLE claims_search USING fts5(
+    contact_name, email, phone, order_id, serial_number, product_name, case_reference,
+    content = 'claims', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO claims_search (claims_search) VALUES ('rebuild');
+
+CREATE TRIGGER claims_search_insert AFTER INSERT ON claims BEGIN
+    INSERT INTO claims_search (rowid, contact_name, email, phone, order_id, serial_number,
+        product_name, case_reference)
+    VALUES (new.rowid, new.contact_name, new.email, new.phone, new.order_id,
+        new.serial_number, new.product_name, coalesce(new.case_reference, ''));
+END;
+
+CREATE TRIGGER claims_search_delete AFTER DELETE ON claims BEGIN
+    INSERT INTO claims_search (claims_search, rowid, contact_name, email, phone, order_id,
+        serial_number, product_name, case_reference)
+    VALUES ('delete', old.rowid, old.contact_name, old.email, old.phone, old.order_id,
+        old.serial_number, old.product_name, coalesce(old.case_reference, ''));
+END;
+
+CREATE TRIGGER claims_search_update
+AFTER UPDATE OF contact_name, email, phone, order_id, serial_number, product_name,
+    case_reference ON claims BEGIN
+    INSERT INTO claims_search (claims_search, rowid, contact_name, email, phone, order_id,
+        serial_number, product_name, case_reference)
+    VALUES ('delete', old.rowid, old.contact_name, old.email, old.phone, old.order_id,
+        old.serial_number, old.product_name, coalesce(old.case_reference, ''));
+    INSERT INTO claims_search (rowid, contact_name, email, phone, order_id, serial_number,
+        product_name, case_reference)
+    VALUES (new.rowid, new.contact_name, new.email, new.phone, new.order_id,
+        new.serial_number, new.product_name, coalesce(new.case_reference, ''));
+END;

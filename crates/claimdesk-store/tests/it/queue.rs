@@ -1,0 +1,185 @@
+//! The queue view at any size: keyset pages that cover every claim once, newest first; search
+//! by what a clerk looks a claim up by; filters; the summary that carries the alert's count.
+
+use claimdesk_model::sample::valid_fields;
+use claimdesk_model::wire::Receipt;
+use claimdesk_model::{Claim, ClaimFields, ClaimId, Status};
+use claimdesk_store::queue::ListQuery;
+use claimdesk_store::Store;
+use std::collections::HashSet;
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open_dir(dir.path()).expect("open");
+    (dir, store)
+}
+
+fn draft(store: &mut Store, name: &str, email: &str) -> ClaimId {
+    let id = ClaimId::new();
+    let fields = ClaimFields {
+        contact_name: name.into(),
+        email: email.into(),
+        ..Default::default()
+    };
+    store.save_draft(id, &fields).expect("draft");
+    id
+}
+
+fn find(store: &Store, text: &str) -> Vec<ClaimId> {
+    let q = ListQuery {
+        text: text.into(),
+        ..Default::default()
+    };
+    store
+        .page(&q)
+        .expect("page")
+        .claims
+        .iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+#[test]
+fn pages_cover_every_claim_once_newest_first() {
+    let (_dir, mut store) = temp_store();
+    for i in 0..250 {
+        draft(&mut store, &format!("Kunde {i}"), "");
+    }
+    let mut q = ListQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.page(&q).expect("page");
+        assert!(page.claims.len() <= 100);
+        seen.extend(page.claims.iter().map(|c| (c.created_at.clone(), c.id)));
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 250);
+    assert_eq!(seen.iter().map(|s| s.1).collect::<HashSet<_>>().len(), 250);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+}
+
+#[test]
+fn search_finds_a_claim_by_what_the_clerk_remembers() {
+    let (_dir, mut store) = temp_store();
+    let jana = ClaimId::new();
+    store.submit(jana, &valid_fields()).expect("queue");
+    let yamada = draft(&mut store, "山田 太郎", "taro@example.jp");
+    let zoe = draft(&mut store, "Zoë O'Brien", "zoe@example.ie");
+    store.pick_next().expect("pick");
+    store
+        .record_sent(&Receipt {
+            id: jana,
+            case_reference: "CD-7KQ2-M9XA".into(),
+            received_at: claimdesk_model::now_timestamp(),
+            status: "received".into(),
+        })
+        .expect("sent");
+    assert_eq!(find(&store, "jana schm"), vec![jana], "name prefixes");
+    assert_eq!(find(&store, "example.DE"), vec![jana], "email, any case");
+    assert_eq!(find(&store, "302-1234567"), vec![jana], "order id");
+    assert_eq!(find(&store, "FY5292"), vec![jana], "serial number");
+    assert_eq!(
+        find(&store, "49301234567"),
+        vec![jana],
+        "phone as stored (E.164)"
+    );
+    assert_eq!(find(&store, "cd-7kq2"), vec![jana], "case reference");
+    assert_eq!(find(&store, "PowerCore"), vec![jana], "product");
+    assert_eq!(find(&store, "山田"), vec![yamada]);
+    assert_eq!(find(&store, "zoe"), vec![zoe], "without its diacritics");
+    assert_eq!(find(&store, "nobody"), Vec::<ClaimId>::new());
+    // FTS syntax typed by a clerk is just words.
+    assert_eq!(find(&store, "\"jana\" OR NEAR( *"), Vec::<ClaimId>::new());
+    assert_eq!(find(&store, "").len(), 3, "no words: every claim");
+}
+
+#[test]
+fn the_index_follows_edits_and_deletions() {
+    let (_dir, mut store) = temp_store();
+    let id = draft(&mut store, "Anna Alt", "");
+    assert_eq!(find(&store, "alt"), vec![id]);
+    store
+        .save_draft(
+            id,
+            &ClaimFields {
+                contact_name: "Anna Neu".into(),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    assert!(find(&store, "alt").is_empty());
+    assert_eq!(find(&store, "neu"), vec![id]);
+    store.discard_draft(id).expect("discard");
+    assert!(find(&store, "neu").is_empty());
+}
+
+#[test]
+fn status_and_dates_filter_the_list() {
+    let (_dir, mut store) = temp_store();
+    let queued = ClaimId::new();
+    store.submit(queued, &valid_fields()).expect("queue");
+    let typed = draft(&mut store, "Draft", "");
+    let by_status = |s| {
+        store
+            .page(&ListQuery {
+                status: Some(s),
+                ..Default::default()
+            })
+            .expect("page")
+            .claims
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_status(Status::Ready), vec![queued]);
+    assert_eq!(by_status(Status::Draft), vec![typed]);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let on = |from: &str, to: &str| {
+        store
+            .page(&ListQuery {
+                from: Some(from.into()),
+                to: Some(to.into()),
+                ..Default::default()
+            })
+            .expect("page")
+            .claims
+            .len()
+    };
+    assert_eq!(on(&today, &today), 2, "today, inclusive");
+    assert_eq!(on("2020-01-01", "2020-12-31"), 0);
+    assert!(store
+        .page(&ListQuery {
+            to: Some("last week".into()),
+            ..Default::default()
+        })
+        .is_err());
+}
+
+#[test]
+fn the_summary_counts_claims_waiting_too_long() {
+    let (_dir, mut store) = temp_store();
+    let five_days_ago = (chrono::Utc::now() - chrono::Duration::days(5))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let old = Claim {
+        id: ClaimId::new(),
+        status: Status::Ready,
+        created_at: five_days_ago.clone(),
+        updated_at: five_days_ago,
+        fields: claimdesk_model::validate::validate(&valid_fields()).expect("valid"),
+    };
+    store.import(&old).expect("import");
+    store
+        .submit(ClaimId::new(), &valid_fields())
+        .expect("queue");
+    draft(&mut store, "Draft", "");
+    let s = store.outbox_summary().expect("summary");
+    assert_eq!((s.pending, s.stale, s.total), (2, 1, 3));
+}
