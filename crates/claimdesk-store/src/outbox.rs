@@ -197,51 +197,45 @@ impl Store {
     }
 
     /// The queue at a glance.
+    ///
+    /// No scan of the claims: the counts per status are kept by triggers (`claim_counts`), the
+    /// oldest and the overdue pending claims come from the outbox index.
     pub fn outbox_summary(&self) -> Result<OutboxSummary> {
+        let mut by_status: Vec<(String, i64)> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, n FROM claim_counts")?;
+        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            by_status.push(row?);
+        }
+        let count = |wanted: &[Status]| -> u64 {
+            by_status
+                .iter()
+                .filter(|(s, _)| wanted.iter().any(|w| w.as_str() == s))
+                .map(|(_, n)| n.unsigned_abs())
+                .sum()
+        };
+        let pending = [Status::Ready, Status::Sending];
         let stale_before = (chrono::Utc::now()
             - chrono::Duration::days(i64::from(STALE_AFTER_DAYS)))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let (pending, needs_attention, sent, oldest, stale, total): (
-            i64,
-            i64,
-            i64,
-            Option<String>,
-            i64,
-            i64,
-        ) = self.conn.query_row(
-            "SELECT
-                 count(*) FILTER (WHERE status IN (?1, ?2)),
-                 count(*) FILTER (WHERE status = ?3),
-                 count(*) FILTER (WHERE status = ?4),
-                 min(queued_at) FILTER (WHERE status IN (?1, ?2)),
-                 count(*) FILTER (WHERE status IN (?1, ?2) AND queued_at < ?5),
-                 count(*)
-             FROM claims",
-            params![
-                Status::Ready.as_str(),
-                Status::Sending.as_str(),
-                Status::NeedsAttention.as_str(),
-                Status::Sent.as_str(),
-                stale_before,
-            ],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
+        // One MIN per status, so each is a single index lookup.
+        let (oldest, stale): (Option<String>, i64) = self.conn.query_row(
+            "SELECT min(coalesce(a, b), coalesce(b, a)), s1 + s2 FROM (SELECT
+                 (SELECT min(queued_at) FROM claims WHERE status = ?1) AS a,
+                 (SELECT min(queued_at) FROM claims WHERE status = ?2) AS b,
+                 (SELECT count(*) FROM claims WHERE status = ?1 AND queued_at < ?3) AS s1,
+                 (SELECT count(*) FROM claims WHERE status = ?2 AND queued_at < ?3) AS s2)",
+            params![pending[0].as_str(), pending[1].as_str(), stale_before],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok(OutboxSummary {
-            pending: pending.unsigned_abs(),
-            needs_attention: needs_attention.unsigned_abs(),
-            sent: sent.unsigned_abs(),
+            pending: count(&pending),
+            needs_attention: count(&[Status::NeedsAttention]),
+            sent: count(&[Status::Sent]),
             oldest_pending_since: oldest,
             stale: stale.unsigned_abs(),
-            total: total.unsigned_abs(),
+            total: by_status.iter().map(|(_, n)| n.unsigned_abs()).sum(),
             last_sync_at: self.setting(LAST_SYNC_KEY)?,
         })
     }

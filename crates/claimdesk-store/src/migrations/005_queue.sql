@@ -37,3 +37,26 @@ AFTER UPDATE OF contact_name, email, phone, order_id, serial_number, product_nam
     VALUES (new.rowid, new.contact_name, new.email, new.phone, new.order_id,
         new.serial_number, new.product_name, coalesce(new.case_reference, ''));
 END;
+
+-- Counts per status, kept by triggers, so the window's counts never scan the claims.
+CREATE TABLE claim_counts (
+    status  TEXT PRIMARY KEY NOT NULL,
+    n       INTEGER NOT NULL
+) STRICT;
+INSERT INTO claim_counts (status, n) SELECT status, count(*) FROM claims GROUP BY status;
+
+CREATE TRIGGER claim_counts_insert AFTER INSERT ON claims BEGIN
+    INSERT OR IGNORE INTO claim_counts (status, n) VALUES (new.status, 0);
+    UPDATE claim_counts SET n = n + 1 WHERE status = new.status;
+END;
+
+CREATE TRIGGER claim_counts_delete AFTER DELETE ON claims BEGIN
+    UPDATE claim_counts SET n = n - 1 WHERE status = old.status;
+END;
+
+CREATE TRIGGER claim_counts_update AFTER UPDATE OF status ON claims
+WHEN old.status <> new.status BEGIN
+    UPDATE claim_counts SET n = n - 1 WHERE status = old.status;
+    INSERT OR IGNORE INTO claim_counts (status, n) VALUES (new.status, 0);
+    UPDATE claim_counts SET n = n + 1 WHERE status = new.status;
+END;

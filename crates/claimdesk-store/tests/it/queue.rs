@@ -183,3 +183,37 @@ fn the_summary_counts_claims_waiting_too_long() {
     let s = store.outbox_summary().expect("summary");
     assert_eq!((s.pending, s.stale, s.total), (2, 1, 3));
 }
+
+#[test]
+fn the_kept_counts_follow_every_change() {
+    let (_dir, mut store) = temp_store();
+    let a = ClaimId::new();
+    store.submit(a, &valid_fields()).expect("queue");
+    let b = draft(&mut store, "Draft", "");
+    let c = draft(&mut store, "Gone", "");
+    store.discard_draft(c).expect("discard");
+    store.pick_next().expect("pick");
+    store
+        .record_rejected(
+            a,
+            &claimdesk_model::wire::ErrorBody::new(
+                claimdesk_model::ErrorCode::ClaimConflict,
+                "refused",
+            ),
+        )
+        .expect("refused");
+    let counted = |st: Status| {
+        store
+            .list()
+            .expect("list")
+            .iter()
+            .filter(|c| c.status == st)
+            .count() as u64
+    };
+    let s = store.outbox_summary().expect("summary");
+    assert_eq!(s.needs_attention, counted(Status::NeedsAttention));
+    assert_eq!(s.pending, counted(Status::Ready) + counted(Status::Sending));
+    assert_eq!(s.total, 2);
+    assert_eq!(store.count().expect("count"), 2);
+    assert!(store.get(b).expect("get").is_some());
+}
