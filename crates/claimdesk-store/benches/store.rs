@@ -269,14 +269,16 @@ fn at_scale(dir: &std::path::Path) {
         q.after = big.page(&q).expect("page").next;
     }
     let deep_big = ListQuery { limit: 50, ..q };
-    let mut q = ListQuery::default();
-    q.after = small
-        .page(&ListQuery {
-            limit: SMALL / 2,
-            ..ListQuery::default()
-        })
-        .expect("page")
-        .next;
+    let q = ListQuery {
+        after: small
+            .page(&ListQuery {
+                limit: SMALL / 2,
+                ..ListQuery::default()
+            })
+            .expect("page")
+            .next,
+        ..ListQuery::default()
+    };
     report(
         "a page in the middle (keyset, no OFFSET)",
         times(RUNS, || page(&big, &deep_big)),
