@@ -45,8 +45,11 @@ async function saveNow() {
   const json = JSON.stringify(fields);
   if (json === lastSaved || (!claimId && form.isBlank(fields))) return;
   setSaveState('saving');
+  const at = claimId;
   try {
-    const claim = await api.saveDraft(claimId, fields);
+    const claim = await api.saveDraft(at, fields);
+    // Saves run one at a time, but the form may have moved on (a new customer) meanwhile.
+    if (claimId !== at) return;
     if (claimId !== claim.id) queue.setCurrent(claim.id);
     claimId = claim.id;
     lastSaved = json;
@@ -245,7 +248,11 @@ async function main() {
   attachments.setup({
     claimId: () => claimId,
     limits: data.limits,
-    beforeAttach: enqueueSave,
+    // After any pending save, in the same chain as the saves.
+    serial: (fn) => {
+      chain = chain.then(saveNow).then(fn);
+      return chain;
+    },
     // Attaching to a new form creates the claim: keep its id.
     adopt: (id) => {
       if (claimId !== id) queue.setCurrent(id);

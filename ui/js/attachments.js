@@ -5,7 +5,7 @@ import * as vocab from './vocab.js';
 import { t, tn, errorText, formatBytes } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-let ctx = null; // { claimId(), adopt(id), beforeAttach(), afterChange(), limits }
+let ctx = null; // { claimId(), adopt(id), serial(fn), afterChange(), limits }
 let items = [];
 
 const kindOptions = () => vocab.kinds().map((k) => new Option(t(`kind.${k}`), k));
@@ -28,25 +28,28 @@ export function setup(context) {
 const kind = () => $('att-kind').value || vocab.kinds()[0];
 
 /**
- * Runs an attach call: saves the draft first, shows progress, then each file's outcome and
- * the claim's attachments as the answer lists them.
+ * Runs an attach call in turn with the form's saves (so a save and an attach never create
+ * two claims for one form, and Save & next waits for the photo): shows progress, then each
+ * file's outcome and the claim's attachments as the answer lists them. A new form takes the
+ * claim the attach created only if a file was stored.
  */
-async function run(call) {
-  await ctx.beforeAttach();
-  $('att-busy').hidden = false;
-  try {
-    const { id, outcomes, attachments } = await call();
-    if (id === ctx.claimId() || !ctx.claimId()) {
-      ctx.adopt(id);
-      show(attachments);
+function run(call) {
+  return ctx.serial(async () => {
+    const asked = ctx.claimId();
+    $('att-busy').hidden = false;
+    try {
+      const { id, outcomes, attachments } = await call();
+      const stored = outcomes.some((o) => o.attachment);
+      if (stored && asked === null && ctx.claimId() === null) ctx.adopt(id);
+      if (id === ctx.claimId()) show(attachments);
+      showOutcomes(outcomes);
+      if (stored) ctx.afterChange();
+    } catch (e) {
+      showOutcomes([{ name: '', error: api.asError(e) }]);
+    } finally {
+      $('att-busy').hidden = true;
     }
-    showOutcomes(outcomes);
-    if (outcomes.some((o) => o.attachment)) ctx.afterChange();
-  } catch (e) {
-    showOutcomes([{ name: '', error: api.asError(e) }]);
-  } finally {
-    $('att-busy').hidden = true;
-  }
+  });
 }
 
 const editable = (el) => el instanceof HTMLElement
@@ -100,11 +103,13 @@ export function showError(err) {
 
 /** Loads and shows the claim's attachments (when a stored claim is opened). */
 export async function load(claimId) {
+  let list = [];
   try {
-    show(await api.listAttachments(claimId));
+    list = await api.listAttachments(claimId);
   } catch {
-    show([]);
+    // Shown empty; the claim's own row says what is wrong.
   }
+  if (ctx.claimId() === claimId) show(list);
 }
 
 function show(list) {

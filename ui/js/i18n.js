@@ -54,7 +54,11 @@ export function errorText(err) {
   const params = Object.fromEntries(err.params || []);
   const keys = err.field ? [`error.${err.code}.${err.field}`, `error.${err.code}`] : [`error.${err.code}`];
   for (const key of keys) {
-    if (has(key)) return t(key, params);
+    if (!has(key)) continue;
+    const text = t(key, params);
+    // A problem stored by an earlier version (or sent by an older service) may lack the
+    // values the catalogue's words need: its own message then says it better.
+    return /\{\w+\}/.test(text) && err.message ? err.message : text;
   }
   return err.message;
 }

@@ -16,6 +16,8 @@ let current = null; // the claim in the form
 let next = null; // where the next page starts
 let rows = new Map(); // id -> <li>
 let timer = null;
+let generation = 0; // bumped by each reload: answers for an older list are dropped
+const asked = new Map(); // id -> the latest update asked for it
 
 /** The filters as the Rust side takes them. */
 function query(after = null) {
@@ -53,8 +55,10 @@ export function setup({ open, summary }) {
 
 /** Loads the first page for the current filters. */
 export async function reload() {
+  const mine = ++generation;
   try {
     const view = await api.listClaims(query());
+    if (mine !== generation) return;
     rows = new Map();
     const list = $('queue-list');
     list.replaceChildren(...view.claims.map((c) => remember(row(c))));
@@ -68,8 +72,10 @@ export async function reload() {
 }
 
 async function more() {
+  const mine = generation;
   try {
     const view = await api.listClaims(query(next));
+    if (mine !== generation) return;
     $('queue-list').append(...view.claims.filter((c) => !rows.has(c.id)).map((c) => remember(row(c))));
     setNext(view.next);
   } catch (e) {
@@ -80,8 +86,13 @@ async function more() {
 /** Updates one claim's row in place (or puts a new claim on top) after a save or an event. */
 export async function update(id) {
   if (!id) return;
+  const mine = { generation };
+  asked.set(id, mine);
   try {
     const { claim: c, total } = await api.claimSummary(id);
+    // Only the latest answer for this row, and only for the list it was asked for.
+    if (asked.get(id) !== mine || mine.generation !== generation) return;
+    asked.delete(id);
     showCount(total);
     const old = rows.get(id);
     if (!c) {
@@ -89,7 +100,9 @@ export async function update(id) {
       rows.delete(id);
     } else if (old) {
       old.replaceWith(remember(row(c)));
-    } else if (!filtered()) {
+    } else if (!filtered() && isNewest(c)) {
+      // A claim created since the list loaded goes on top; an older one not loaded (a
+      // backlog being sent) stays where Show more will find it.
       $('queue-list').prepend(remember(row(c)));
     }
     showEmpty();
@@ -109,6 +122,11 @@ export function setCurrent(id) {
 /** Shows how many claims there are in all. */
 export function showCount(total) {
   $('queue-count').textContent = total ? tn('queue.count', total) : '';
+}
+
+function isNewest(c) {
+  const top = $('queue-list').querySelector('li.claim');
+  return !top || `${c.created_at}|${c.id}` >= `${top.dataset.created}|${top.dataset.id}`;
 }
 
 function remember(li) {
@@ -150,6 +168,7 @@ function row(c) {
   // Styled by what the status means, not by its name.
   for (const trait of ['pending', 'uploading', 'delivered', 'refused']) li.classList.toggle(`is-${trait}`, !!is[trait]);
   li.dataset.id = c.id;
+  li.dataset.created = c.created_at;
   li.dataset.status = c.status;
   if (c.id === current) li.classList.add('current');
   const status = el('span', 'chip', t(`status.${c.status}`));

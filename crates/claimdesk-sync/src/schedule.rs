@@ -8,7 +8,8 @@
 //!   while the service could not be reached at all, so a connection coming back is used at
 //!   once.
 //! - After a pass stopped because sending is not set up or the token was refused: wait for
-//!   the clerk (new settings or "Send now"), with no timer at all.
+//!   the clerk (new settings or "Send now"), looking again only every [`SETTINGS_RECHECK`]
+//!   (settings changed by another process, a token re-enabled) and showing no countdown.
 //! - "Send now", new settings and the connection coming back start the backoff over; so does
 //!   a pass that delivered something.
 
@@ -38,6 +39,9 @@ impl Default for Backoff {
         }
     }
 }
+
+/// How often to look again while only new settings can help.
+pub const SETTINGS_RECHECK: Duration = Duration::from_secs(10 * 60);
 
 /// Something the engine's loop should react to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +155,7 @@ impl Schedule {
                 }
             }
             Some(Stop::NeedsSettings) => Wait {
-                timer: None,
+                timer: Some(SETTINGS_RECHECK),
                 probe: None,
                 is_retry: false,
             },
@@ -309,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_settings_wait_for_the_clerk_with_no_timer() {
+    fn missing_settings_wait_for_the_clerk_with_no_countdown() {
         let mut s = Schedule::new(backoff());
         let wait = s.after_pass(
             PassOutcome {
@@ -318,10 +322,12 @@ mod tests {
             },
             0.5,
         );
+        // A long, quiet look-again (another process may fix the settings); nothing for the
+        // status bar to count down.
         assert_eq!(
             wait,
             Wait {
-                timer: None,
+                timer: Some(SETTINGS_RECHECK),
                 probe: None,
                 is_retry: false
             }

@@ -9,6 +9,8 @@ CREATE VIRTUAL TABLE claims_search USING fts5(
     content = 'claims', content_rowid = 'rowid',
     tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Keyed on the claims' implicit rowid: a full VACUUM may renumber it, so one must be followed
+-- by INSERT INTO claims_search (claims_search) VALUES ('rebuild'). Incremental vacuum does not.
 INSERT INTO claims_search (claims_search) VALUES ('rebuild');
 
 CREATE TRIGGER claims_search_insert AFTER INSERT ON claims BEGIN
@@ -46,7 +48,9 @@ CREATE TABLE claim_counts (
 INSERT INTO claim_counts (status, n) SELECT status, count(*) FROM claims GROUP BY status;
 
 CREATE TRIGGER claim_counts_insert AFTER INSERT ON claims BEGIN
-    INSERT OR IGNORE INTO claim_counts (status, n) VALUES (new.status, 0);
+    -- Not INSERT OR IGNORE: an outer upsert's conflict rule would override the IGNORE.
+    INSERT INTO claim_counts (status, n) SELECT new.status, 0
+    WHERE NOT EXISTS (SELECT 1 FROM claim_counts WHERE status = new.status);
     UPDATE claim_counts SET n = n + 1 WHERE status = new.status;
 END;
 
@@ -57,6 +61,8 @@ END;
 CREATE TRIGGER claim_counts_update AFTER UPDATE OF status ON claims
 WHEN old.status <> new.status BEGIN
     UPDATE claim_counts SET n = n - 1 WHERE status = old.status;
-    INSERT OR IGNORE INTO claim_counts (status, n) VALUES (new.status, 0);
+    -- Not INSERT OR IGNORE: an outer upsert's conflict rule would override the IGNORE.
+    INSERT INTO claim_counts (status, n) SELECT new.status, 0
+    WHERE NOT EXISTS (SELECT 1 FROM claim_counts WHERE status = new.status);
     UPDATE claim_counts SET n = n + 1 WHERE status = new.status;
 END;

@@ -217,3 +217,19 @@ fn the_kept_counts_follow_every_change() {
     assert_eq!(store.count().expect("count"), 2);
     assert!(store.get(b).expect("get").is_some());
 }
+
+#[test]
+fn a_second_claim_queued_after_another_keeps_the_counts() {
+    // The upsert that queues a draft once met the counts' own insert as a conflict when
+    // another claim already had that status ("UNIQUE constraint failed: claim_counts.status").
+    let (_dir, mut store) = temp_store();
+    store
+        .submit(ClaimId::new(), &valid_fields())
+        .expect("first");
+    let id = draft(&mut store, "Second", "");
+    store
+        .submit(id, &valid_fields())
+        .expect("a second queued claim");
+    let s = store.outbox_summary().expect("summary");
+    assert_eq!((s.pending, s.total), (2, 2));
+}
