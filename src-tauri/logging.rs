@@ -30,7 +30,12 @@ pub fn init(dir: &Path) {
         .try_init();
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        tracing::error!(%info, "panic");
+        // Where, not what: a panic's message can quote the text it choked on (a customer's).
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(at, "panic");
         default(info);
     }));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "ClaimDesk started");

@@ -70,8 +70,6 @@ impl Store {
     /// Picks the oldest queued claim, marks it `sending` and returns it with its attachment
     /// bytes, all in one transaction; `None` when nothing is queued. A claim whose last
     /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed (and was not changed since) waits
-    /// behind the others, so one claim the network cannot carry never holds up the rest. A claim whose last
-    /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed (and was not changed since) waits
     /// behind the others, so one claim the network cannot carry never holds up the rest.
     pub fn pick_next(&mut self) -> Result<Option<Outgoing>> {
         self.write(|tx| {
