@@ -53,6 +53,7 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<Diagnostics, UiEr
             let server = SyncSettings::from_env()
                 .filter(|_| settings.server_url.is_empty())
                 .map_or(settings.server_url, |env| env.server_url);
+            let server = without_credentials(&server);
             let _ = writeln!(
                 t,
                 "Sending to: {} (automatic sending {})",
@@ -108,4 +109,16 @@ fn os_name() -> String {
                 .map(|v| v.trim_matches('"').to_owned())
         })
         .unwrap_or_else(|| std::env::consts::OS.to_owned())
+}
+
+/// The address without a `user:password@` part, should one have been typed into it.
+fn without_credentials(address: &str) -> String {
+    match url::Url::parse(address) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => address.to_owned(),
+    }
 }

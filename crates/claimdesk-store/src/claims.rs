@@ -256,7 +256,8 @@ fn submit_in(tx: &Transaction<'_>, id: ClaimId, normalised: ClaimFields) -> Resu
     })?;
     // A claim fixed after a refusal keeps its place in the queue.
     tx.execute(
-        "UPDATE claims SET queued_at = coalesce(queued_at, ?2), sync_problem = NULL
+        "UPDATE claims SET queued_at = coalesce(queued_at, ?2), sync_problem = NULL,
+             failed_in_a_row = 0
          WHERE id = ?1",
         [id.to_string(), claim.updated_at.clone()],
     )?;

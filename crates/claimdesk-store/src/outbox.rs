@@ -69,14 +69,14 @@ impl Store {
 
     /// Picks the oldest queued claim, marks it `sending` and returns it with its attachment
     /// bytes, all in one transaction; `None` when nothing is queued. A claim whose last
-    /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed (and was not changed since) waits
-    /// behind the others, so one claim the network cannot carry never holds up the rest.
+    /// [`BACK_OF_THE_QUEUE_AFTER`] or more uploads failed in a row (since it was last queued)
+    /// waits behind the others, so one claim the network cannot carry never holds up the rest.
     pub fn pick_next(&mut self) -> Result<Option<Outgoing>> {
         self.write(|tx| {
             let id: Option<ClaimId> = tx
                 .query_row(
                     "SELECT id FROM claims WHERE status IN (?1, ?2)
-                     ORDER BY (sync_problem IS NOT NULL AND attempts >= ?3), queued_at, id
+                     ORDER BY failed_in_a_row >= ?3, queued_at, id
                      LIMIT 1",
                     params![
                         Status::Ready.as_str(),
@@ -139,7 +139,7 @@ impl Store {
         let n = self.write(|tx| {
             let n = tx.execute(
                 "UPDATE claims SET status = ?5, case_reference = ?2, sent_at = ?3,
-                     sync_problem = NULL, updated_at = ?4
+                     sync_problem = NULL, failed_in_a_row = 0, updated_at = ?4
                  WHERE id = ?1 AND status IN (?6, ?7)",
                 params![
                     receipt.id.to_string(),
@@ -160,7 +160,8 @@ impl Store {
     /// Puts a claim whose send did not get through back in the queue, noting why.
     pub fn record_retry(&mut self, id: ClaimId, problem: &ErrorBody) -> Result<()> {
         self.conn.execute(
-            "UPDATE claims SET status = ?3, sync_problem = ?2 WHERE id = ?1 AND status = ?4",
+            "UPDATE claims SET status = ?3, sync_problem = ?2, failed_in_a_row = failed_in_a_row + 1
+             WHERE id = ?1 AND status = ?4",
             params![
                 id.to_string(),
                 to_json(problem),

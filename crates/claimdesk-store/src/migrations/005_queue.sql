@@ -40,6 +40,10 @@ AFTER UPDATE OF contact_name, email, phone, order_id, serial_number, product_nam
         new.serial_number, new.product_name, coalesce(new.case_reference, ''));
 END;
 
+-- Uploads that failed in a row since the claim was last queued or delivered: after a few, the
+-- claim lets the others go first (`attempts` counts every upload ever started).
+ALTER TABLE claims ADD COLUMN failed_in_a_row INTEGER NOT NULL DEFAULT 0;
+
 -- Counts per status, kept by triggers, so the window's counts never scan the claims.
 CREATE TABLE claim_counts (
     status  TEXT PRIMARY KEY NOT NULL,

@@ -233,3 +233,32 @@ fn a_second_claim_queued_after_another_keeps_the_counts() {
     let s = store.outbox_summary().expect("summary");
     assert_eq!((s.pending, s.total), (2, 2));
 }
+
+#[test]
+fn a_claim_that_failed_three_times_in_a_row_lets_the_others_go_first() {
+    let (_dir, mut store) = temp_store();
+    let a = ClaimId::new();
+    store.submit(a, &valid_fields()).expect("a");
+    let b = ClaimId::new();
+    store.submit(b, &valid_fields()).expect("b");
+    let retry =
+        claimdesk_model::wire::ErrorBody::new(claimdesk_model::ErrorCode::SyncOffline, "cut");
+    for _ in 0..3 {
+        let out = store.pick_next().expect("pick").expect("one");
+        assert_eq!(
+            out.payload.id, a,
+            "the oldest goes first while it has failed < 3 times"
+        );
+        store.record_retry(a, &retry).expect("retry");
+    }
+    let out = store.pick_next().expect("pick").expect("one");
+    assert_eq!(out.payload.id, b, "then the next one goes first");
+    store.record_retry(b, &retry).expect("retry");
+    // Refused, fixed and queued again: its place in the queue and a clean slate.
+    let out = store.pick_next().expect("pick").expect("one");
+    assert_eq!(out.payload.id, b);
+    store.record_rejected(a, &retry).expect("refused");
+    store.submit(a, &valid_fields()).expect("queued again");
+    store.record_retry(b, &retry).expect("retry");
+    assert_eq!(store.pick_next().expect("pick").expect("one").payload.id, a);
+}
