@@ -11,6 +11,8 @@ pub const PREFIX: &str = "claimdesk";
 
 /// Starts logging to `dir`; the app runs on without a log if the folder cannot be used.
 pub fn init(dir: &Path) {
+    // The appender prunes old files as it starts, so the folder must exist first.
+    let _ = std::fs::create_dir_all(dir);
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(PREFIX)

@@ -50,12 +50,14 @@ async function saveNow() {
     const claim = await api.saveDraft(at, fields);
     // Saves run one at a time, but the form may have moved on (a new customer) meanwhile.
     if (claimId !== at) return;
-    if (claimId !== claim.id) queue.setCurrent(claim.id);
+    const created = claimId !== claim.id;
     claimId = claim.id;
     lastSaved = json;
     $('save-state').dataset.savedAt = claim.updated_at;
     setSaveState('saved', { time: formatTime(claim.updated_at) });
-    queue.update(claim.id);
+    // A new claim becomes the current row (which fetches it); otherwise refresh its row.
+    if (created) queue.setCurrent(claim.id);
+    else queue.update(claim.id);
   } catch (e) {
     setSaveState('failed', { message: errorText(api.asError(e)) });
   }
@@ -126,8 +128,8 @@ async function submit() {
   try {
     const claim = await api.submitClaim(claimId, fields);
     notice(t('submit.done', { name: claim.contact_name, ref: shortRef(claim.id) }));
+    // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
-    queue.update(claim.id);
   } catch (err) {
     const e = api.asError(err);
     if (e.errors && e.errors.length) {
@@ -192,8 +194,8 @@ async function confirmReset() {
     return;
   }
   $('notice').hidden = true;
+  // Moving the form to a new claim drops the discarded draft's row.
   startNew(keep);
-  queue.update(dropped);
 }
 
 function onKeyDown(ev) {

@@ -195,12 +195,15 @@ impl Engine {
             None => Connection::Online,
             Some(e) => connection_for(e),
         });
-        tracing::info!(
-            sent = report.sent.len(),
-            refused = report.rejected.len(),
-            stopped = stopped.as_ref().map(|e| e.code().as_str()),
-            "pass finished"
-        );
+        // An idle look-around every 30 s is not news; a pass that did or met something is.
+        let sent = report.sent.len();
+        let refused = report.rejected.len();
+        let stopped_code = stopped.as_ref().map(|e| e.code().as_str());
+        if sent > 0 || refused > 0 || stopped_code.is_some() {
+            tracing::info!(sent, refused, stopped = stopped_code, "pass finished");
+        } else {
+            tracing::debug!("pass finished with nothing to send");
+        }
         self.problem = stopped.as_ref().map(SyncError::problem);
         if stopped.is_none() {
             self.store.record_sync_finished()?;
