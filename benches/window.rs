@@ -10,7 +10,6 @@
 mod driver;
 
 use claimdesk_model::{Claim, ClaimFields, ClaimId, Status};
-use claimdesk_store::Store;
 use driver::{js, js_string, wait_for, Driver};
 use fantoccini::Locator;
 use std::time::{Duration, Instant};
@@ -44,13 +43,13 @@ fn claim(i: usize) -> Claim {
 }
 
 /// A year at the counter: `n` claims, all but the last 200 sent.
-fn fill(dir: &std::path::Path, n: usize) {
-    let mut store = Store::open_dir(dir).expect("store");
+fn fill(driver: &Driver, n: usize) {
+    let mut store = driver.store();
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
         let claims: Vec<Claim> = chunk.iter().map(|i| claim(*i)).collect();
         store.import_batch(&claims).expect("import");
     }
-    let db = rusqlite::Connection::open(store.path()).expect("open");
+    let db = store.connection().expect("open");
     db.execute(
         "UPDATE claims SET status = 'sent', sent_at = updated_at,
              case_reference = 'CD-' || substr(id, 1, 4) || '-' || substr(id, 5, 4)
@@ -97,7 +96,7 @@ struct Figures {
 
 async fn measure(n: usize) -> Figures {
     let driver = Driver::start();
-    fill(driver.data_dir(), n);
+    fill(&driver, n);
     let c = driver.open_app().await;
     let email = c.find(Locator::Id("f-email")).await.expect("email field");
     let mut lags = Vec::new();

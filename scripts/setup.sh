@@ -13,7 +13,7 @@ for arg in "$@"; do
   esac
 done
 
-packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev)
+packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev libssl-dev)
 if [ -n "$test" ]; then
   packages+=(xvfb xauth webkit2gtk-driver python3-venv xclip nginx)
 fi

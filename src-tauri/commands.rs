@@ -10,7 +10,7 @@ use claimdesk_model::{
 };
 use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::queue::{ListQuery, Page};
-use claimdesk_store::{Defaults, OutboxSummary};
+use claimdesk_store::{Defaults, OutboxSummary, Vault, VaultKind};
 use claimdesk_sync::{Connection, Wake};
 use serde::Serialize;
 use tauri::State;
@@ -31,6 +31,11 @@ pub struct Startup {
     store_error: Option<UiError>,
     /// Where the data lives.
     data_dir: String,
+    /// Where the database key is kept: `files` makes the form show a notice (no system
+    /// keyring answered, so the key is a file beside, not inside, the data folder).
+    vault: VaultKind,
+    /// The key folder, when the key is in files.
+    key_dir: Option<String>,
     /// Attachment limits the form shows.
     limits: Limits,
     /// The data folder's disk, if the OS says.
@@ -100,6 +105,11 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
         defaults,
         store_error,
         data_dir: state.data_dir.display().to_string(),
+        vault: state.vault.kind(),
+        key_dir: match &state.vault {
+            Vault::Files(dir) => Some(dir.display().to_string()),
+            Vault::Keyring { .. } => None,
+        },
         limits: Limits {
             max_attachments: MAX_ATTACHMENTS,
             max_claim_bytes: MAX_CLAIM_BYTES,

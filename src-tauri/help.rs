@@ -33,6 +33,7 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<Diagnostics, UiEr
     );
     let _ = writeln!(t, "Data folder: {}", state.data_dir.display());
     let _ = writeln!(t, "Log folder: {}", state.log_dir.display());
+    let _ = writeln!(t, "Database key: {}", state.vault.describe());
     match state.with_store(|s| {
         Ok((
             s.outbox_summary()?,

@@ -3,7 +3,7 @@
 use crate::error::UiError;
 use crate::sync::SyncHandle;
 use claimdesk_store::lock::FolderLock;
-use claimdesk_store::{Store, StoreError};
+use claimdesk_store::{Store, StoreError, Vault};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
@@ -12,6 +12,8 @@ pub struct AppState {
     store: Result<Mutex<Store>, UiError>,
     /// The data folder in use.
     pub data_dir: PathBuf,
+    /// Where the folder's database key and device token are kept.
+    pub vault: Vault,
     /// Where the log is written.
     pub log_dir: PathBuf,
     /// This window's hold on the data folder (see `claimdesk_store::lock`), for as long as it
@@ -25,13 +27,17 @@ impl AppState {
     /// Opens the store in `data_dir`; a failure is kept and reported by every command, so
     /// the window still opens and tells the clerk what is wrong.
     pub fn open(data_dir: PathBuf, log_dir: PathBuf, instance: Option<FolderLock>) -> Self {
-        let store = Store::open_dir(&data_dir).map(Mutex::new).map_err(|e| {
-            tracing::error!(error = %e, "the store could not be opened");
-            UiError::from(e)
-        });
+        let vault = Vault::for_data_dir(&data_dir);
+        let store = Store::open_dir(&data_dir, &vault)
+            .map(Mutex::new)
+            .map_err(|e| {
+                tracing::error!(error = %e, "the store could not be opened");
+                UiError::from(e)
+            });
         AppState {
             store,
             data_dir,
+            vault,
             log_dir,
             _instance: instance,
             sync: OnceLock::new(),

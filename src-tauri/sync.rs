@@ -32,7 +32,7 @@ impl SyncHandle {
 
 /// Starts the engine on its own connection to the store in `state`'s data folder.
 pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
-    let store = Store::open_dir(&state.data_dir).ok()?;
+    let store = Store::open_dir(&state.data_dir, &state.vault).ok()?;
     let last: Arc<Mutex<Option<SyncStatus>>> = Arc::default();
     let (emitter, seen) = (app.clone(), last.clone());
     let observer = Arc::new(move |event: SyncEvent| {

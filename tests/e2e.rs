@@ -5,7 +5,6 @@
 mod driver;
 
 use claimdesk_model::Status;
-use claimdesk_store::Store;
 use driver::{app_pids, free_port, js, js_string, wait_for, Driver, APP};
 use fantoccini::{Client, Locator};
 use std::path::Path;
@@ -188,7 +187,7 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
     screenshot(&c, "queued.png").await;
 
     // What the window showed is what the store holds, normalised.
-    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let store = driver.store();
     let all = store.all().expect("claims");
     assert_eq!(all.len(), 1);
     let claim = &all[0];
@@ -254,7 +253,7 @@ async fn a_half_typed_claim_survives_sigkill_and_reset_asks_first() {
     wait_for(&c, "document.getElementById('reset-dialog').open").await;
     click(&c, "reset-confirm").await;
     wait_for(&c, "document.getElementById('f-contact_name').value === ''").await;
-    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let store = driver.store();
     assert_eq!(store.count().expect("count"), 0);
     c.close().await.expect("close");
 }
@@ -361,7 +360,7 @@ async fn a_pasted_receipt_gets_a_thumbnail_bad_files_a_message_and_both_survive_
     .await;
     assert_eq!(kinds, serde_json::json!(["receipt", "product"]));
 
-    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let store = driver.store();
     let claim_id = id.parse().expect("id");
     let stored = store.attachments(claim_id).expect("attachments");
     assert_eq!(stored.len(), 2);
@@ -461,7 +460,7 @@ async fn ctrl_v_attaches_a_picture_from_the_system_clipboard() {
         "document.getElementById('queue-list').querySelector('li.current')?.dataset.id ?? ''",
     )
     .await;
-    let store = Store::open_dir(driver.data_dir()).expect("store");
+    let store = driver.store();
     let stored = store
         .attachments(id.parse().expect("id"))
         .expect("attachments");
@@ -552,10 +551,7 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
             ..Default::default()
         },
     };
-    Store::open_dir(driver.data_dir())
-        .expect("store")
-        .import(&old)
-        .expect("import");
+    driver.store().import(&old).expect("import");
     let c = driver.open_app().await;
     wait_for(&c, "!document.getElementById('stale-alert').hidden").await;
     let alert = js_string(&c, "document.getElementById('stale-alert').textContent").await;
@@ -684,6 +680,34 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
             "diagnostics name {secret}:\n{diagnostics}"
         );
     }
+    // Nor can any file in the data folder be read for them without the key (what `strings`
+    // on each file would find, and more): the database and its WAL are encrypted.
+    let files = files_under(driver.data_dir());
+    assert!(files.iter().any(|f| f.ends_with("claimdesk.sqlite3")));
+    for file in files {
+        let bytes = std::fs::read(&file).expect("read");
+        for secret in &secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} contains {secret}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[tokio::test]
@@ -694,10 +718,12 @@ async fn a_second_window_on_the_same_data_folder_does_not_open() {
     // Started again on the same folder (a double click too many), the app says so and exits
     // instead of restoring and autosaving the same draft in a second window.
     let dir = driver.data_dir().to_owned();
+    let keys = driver.key_dir().to_owned();
     let second = tokio::task::spawn_blocking(move || {
         Command::new(APP)
             .env("CLAIMDESK_DATA_DIR", &dir)
             .env("CLAIMDESK_LOG_DIR", dir.join("logs"))
+            .env("CLAIMDESK_KEY_DIR", &keys)
             .output()
             .expect("start a second app")
     });

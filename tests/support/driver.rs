@@ -35,11 +35,13 @@ pub fn tauri_driver_path() -> PathBuf {
     }
 }
 
-/// A running tauri-driver whose app instances keep their data in `data_dir`.
+/// A running tauri-driver whose app instances keep their data in `data_dir` and its key in
+/// `key_dir`, outside it (as the fallback for a machine without a system keyring does).
 pub struct Driver {
     child: Child,
     port: u16,
     data_dir: tempfile::TempDir,
+    key_dir: tempfile::TempDir,
 }
 
 impl Driver {
@@ -54,6 +56,7 @@ impl Driver {
             "no DISPLAY: run the end-to-end tests under xvfb-run (see README)"
         );
         let data_dir = tempfile::tempdir().expect("tempdir");
+        let key_dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let child = Command::new(tauri_driver_path())
             .args([
@@ -64,6 +67,7 @@ impl Driver {
             ])
             .env("CLAIMDESK_DATA_DIR", data_dir.path())
             .env("CLAIMDESK_LOG_DIR", data_dir.path().join("logs"))
+            .env("CLAIMDESK_KEY_DIR", key_dir.path())
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -81,6 +85,7 @@ impl Driver {
             child,
             port,
             data_dir,
+            key_dir,
         }
     }
 
@@ -119,6 +124,20 @@ impl Driver {
 
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()
+    }
+
+    /// Where the app keeps the data folder's key and device token.
+    pub fn key_dir(&self) -> &Path {
+        self.key_dir.path()
+    }
+
+    /// The store the app is using, opened from the test (as the CLI would).
+    pub fn store(&self) -> claimdesk_store::Store {
+        claimdesk_store::Store::open_dir(
+            self.data_dir(),
+            &claimdesk_store::Vault::files(self.key_dir()),
+        )
+        .expect("the app's store")
     }
 }
 

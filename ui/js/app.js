@@ -86,6 +86,14 @@ async function checkTouched() {
   }
 }
 
+/** Says so while the database key is a file rather than in the system keyring. */
+function showKeyNotice(data) {
+  const notice = $('key-notice');
+  const inFiles = data.vault === 'files' && !data.store_error;
+  notice.hidden = !inFiles;
+  notice.textContent = inFiles ? t('vault.files', { folder: data.key_dir }) : '';
+}
+
 /** Warns while the data folder's disk runs low (checked before each new claim). */
 function showDisk(disk) {
   const banner = $('disk-banner');
@@ -267,6 +275,7 @@ async function main() {
   queue.setup({ open: openDraft, summary: sync.showSummary });
   await sync.setup({ changed: queue.update, notice, count: queue.showCount });
   showDisk(data.disk);
+  showKeyNotice(data);
   if (data.store_error) {
     const banner = $('store-banner');
     banner.textContent = t('store.unavailable', { message: errorText(data.store_error) });

@@ -12,7 +12,7 @@ mod sync;
 
 use claimdesk_model::ClaimId;
 use claimdesk_store::records::{self, Format};
-use claimdesk_store::{paths, Store, StoreError};
+use claimdesk_store::{paths, perms, Store, StoreError, Vault};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -209,7 +209,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         return photo::run(input, output, thumb.as_deref(), &options);
     }
     let dir = paths::data_dir(cli.data_dir, false);
-    let mut store = Store::open_dir(&dir)?;
+    let mut store = Store::open_dir(&dir, &Vault::for_data_dir(&dir))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
@@ -244,7 +244,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             match output {
                 Some(path) => {
-                    let mut file = std::fs::File::create(&path).map_err(|source| CliError::Io {
+                    let mut file = perms::private_file(&path).map_err(|source| CliError::Io {
                         path: path.clone(),
                         source,
                     })?;

@@ -2,6 +2,7 @@
 
 use crate::CliError;
 use claimdesk_photos::{self as photos, Options};
+use std::io::Write;
 use std::path::Path;
 
 /// Normalises `input` into `output` (and the thumbnail into `thumb`).
@@ -19,9 +20,13 @@ pub fn run(
         path: input.to_owned(),
         source,
     })?;
-    std::fs::write(output, &out.bytes).map_err(io(output))?;
+    // A receipt is personal data: the files are the user's alone, like the data folder's.
+    let write = |path: &Path, bytes: &[u8]| {
+        claimdesk_store::perms::private_file(path).and_then(|mut f| f.write_all(bytes))
+    };
+    write(output, &out.bytes).map_err(io(output))?;
     if let (Some(path), Some(t)) = (thumb, &out.thumbnail) {
-        std::fs::write(path, t).map_err(io(path))?;
+        write(path, t).map_err(io(path))?;
     }
     Ok(())
 }

@@ -110,6 +110,12 @@ crate::vocabulary! {
         StoreSchemaTooNew = "store.schema_too_new",
         /// A stored row cannot be read back.
         StoreCorrupt = "store.corrupt",
+        /// The credential store holding the database key failed.
+        StoreVault = "store.vault",
+        /// The database is encrypted and its key is missing.
+        StoreKeyMissing = "store.key_missing",
+        /// The key does not open the database.
+        StoreKeyWrong = "store.key_wrong",
 
         // Sending settings.
         /// No server address.

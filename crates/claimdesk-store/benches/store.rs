@@ -5,7 +5,7 @@
 
 use claimdesk_model::{Claim, ClaimFields, ClaimId, Status};
 use claimdesk_store::queue::ListQuery;
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use std::time::{Duration, Instant};
 
 const SAVES: usize = 1_000;
@@ -106,7 +106,11 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
 
     // Save as ready: validate + one immediate transaction + fsync (synchronous=FULL).
-    let mut store = Store::open_dir(&dir.path().join("ours")).expect("store");
+    let mut store = Store::open_dir(
+        &dir.path().join("ours"),
+        &Vault::for_tests(&dir.path().join("ours")),
+    )
+    .expect("store");
     let raw = raw_connection(&dir.path().join("raw.sqlite3"));
     let sql = raw_insert_sql();
     let (mut ours, mut base) = (Vec::new(), Vec::new());
@@ -129,7 +133,11 @@ fn main() {
     {
         // ClaimDesk's own rows go in through the store (its schema has more columns and the
         // search index); the bare table gets the same claims in one transaction.
-        let mut store = Store::open(&ours_path).expect("reopen");
+        let mut store = Store::open(
+            &ours_path,
+            &Vault::for_tests(ours_path.parent().expect("folder")),
+        )
+        .expect("reopen");
         let have = store.count().expect("count") as usize;
         fill_from(&mut store, have, LISTED);
         let mut conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).expect("open");
@@ -142,7 +150,11 @@ fn main() {
         }
         tx.commit().expect("commit");
     }
-    let store = Store::open(&ours_path).expect("reopen");
+    let store = Store::open(
+        &ours_path,
+        &Vault::for_tests(ours_path.parent().expect("folder")),
+    )
+    .expect("reopen");
     let raw = raw_connection(&dir.path().join("raw.sqlite3"));
     let (mut ours, mut base) = (Vec::new(), Vec::new());
     for _ in 0..LISTS {
@@ -225,14 +237,16 @@ fn at_scale(dir: &std::path::Path) {
     const BIG: usize = 100_000;
     const SMALL: usize = 100;
     const RUNS: usize = 200;
-    let mut small = Store::open_dir(&dir.join("small")).expect("store");
+    let mut small =
+        Store::open_dir(&dir.join("small"), &Vault::for_tests(&dir.join("small"))).expect("store");
     // (marked sent below, like the big one)
     fill(&mut small, SMALL);
-    let mut big = Store::open_dir(&dir.join("big")).expect("store");
+    let mut big =
+        Store::open_dir(&dir.join("big"), &Vault::for_tests(&dir.join("big"))).expect("store");
     let took = fill(&mut big, BIG);
     // A year at a counter: nearly every claim sent, the last few still queued.
     for (store, keep) in [(&small, 20), (&big, 200)] {
-        let db = rusqlite::Connection::open(store.path()).expect("open");
+        let db = store.connection().expect("open");
         db.execute(
             "UPDATE claims SET status = 'sent', sent_at = updated_at,
                  case_reference = 'CD-' || substr(id, 1, 4) || '-' || substr(id, 5, 4)

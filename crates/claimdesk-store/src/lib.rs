@@ -1,20 +1,24 @@
-//! The local store: one SQLite file (WAL, `synchronous=FULL`, foreign keys on) holding every
-//! claim, draft or not. Each call is one transaction ([`Store::write`]); once it returns `Ok`,
+//! The local store: one SQLCipher-encrypted SQLite file (WAL, `synchronous=FULL`, foreign keys
+//! and `secure_delete` on) holding every claim, draft or not, in a 0700 folder of 0600 files.
+//! Its key and the device token are in a [`Vault`], outside the folder. Each call is one transaction ([`Store::write`]); once it returns `Ok`,
 //! the change is on disk and survives a crash or power cut, and when it fails none of it is.
 //!
 //! Also here: where the data folder is ([`paths`]) and the export/import formats
 //! ([`records`]).
 
 mod attachments;
+mod cipher;
 mod claims;
 pub mod disk;
 pub mod lock;
 mod outbox;
 pub mod paths;
+pub mod perms;
 pub mod queue;
 pub mod records;
 mod schema;
 mod settings;
+pub mod vault;
 
 use claimdesk_model::{ClaimId, ErrorCode, FieldError, Status};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -26,6 +30,7 @@ pub use claims::ImportOutcome;
 pub use outbox::{OutboxSummary, Outgoing, BACK_OF_THE_QUEUE_AFTER};
 pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use settings::Defaults;
+pub use vault::{Secret, Vault, VaultError, VaultKind};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +79,18 @@ pub enum StoreError {
     /// A stored row could not be read back (a status or id this build does not know).
     #[error("a stored claim could not be read: {0}")]
     Corrupt(String),
+    /// The vault holding the database key or device token failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The database is encrypted and its key is not where it should be.
+    #[error("the database is encrypted and its key is not in {place}")]
+    KeyMissing {
+        /// Where the key was looked for.
+        place: String,
+    },
+    /// The key does not open the database (or the file is not a database).
+    #[error("the database key does not open this database")]
+    KeyWrong,
 }
 
 impl StoreError {
@@ -90,6 +107,9 @@ impl StoreError {
             StoreError::Invalid(_) => ErrorCode::Validation,
             StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
             StoreError::TooManyAttachments => ErrorCode::AttachmentsTooMany,
+            StoreError::Vault(_) => ErrorCode::StoreVault,
+            StoreError::KeyMissing { .. } => ErrorCode::StoreKeyMissing,
+            StoreError::KeyWrong => ErrorCode::StoreKeyWrong,
         }
     }
 }
@@ -104,6 +124,8 @@ impl StoreError {
                 vec![p("found", found.to_string()), p("known", known.to_string())]
             }
             StoreError::TooManyAttachments => vec![p("max", MAX_ATTACHMENTS.to_string())],
+            StoreError::KeyMissing { place } => vec![p("place", place.clone())],
+            StoreError::Vault(e) => vec![p("message", e.to_string())],
             _ => Vec::new(),
         }
     }
@@ -120,32 +142,68 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    key: String,
+    vault: Vault,
 }
 
 impl Store {
-    /// Opens (creating if needed) `claimdesk.sqlite3` in `dir`, creating `dir` too.
-    pub fn open_dir(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        Store::open(&dir.join(paths::DATABASE_FILE))
+    /// Opens (creating if needed) `claimdesk.sqlite3` in `dir`, creating `dir` too, with its
+    /// secrets in `vault` (the app and CLI pass [`Vault::for_data_dir`]).
+    pub fn open_dir(dir: &Path, vault: &Vault) -> Result<Store> {
+        Store::open(&dir.join(paths::DATABASE_FILE), vault)
     }
 
     /// Opens (creating if needed) the database file at `path` and brings its schema up to
-    /// date. A file from a newer ClaimDesk is refused untouched.
-    pub fn open(path: &Path) -> Result<Store> {
-        let mut conn = Connection::open(path)?;
+    /// date; its folder is made private, a plaintext file is encrypted first, and a file from
+    /// a newer ClaimDesk is refused untouched.
+    pub fn open(path: &Path, vault: &Vault) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            perms::private_dir(dir).map_err(|source| StoreError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let key = cipher::key_for(path, vault)?;
+        let mut conn = cipher::open_keyed(path, &key)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Only takes effect on a new file: the freed pages of purged claims can leave it.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
         schema::migrate(&mut conn)?;
-        tracing::info!(file = %path.display(), schema = SCHEMA_VERSION, "store opened");
-        Ok(Store {
+        for file in [
+            path.to_owned(),
+            cipher::sidecar(path, "-wal"),
+            cipher::sidecar(path, "-shm"),
+        ] {
+            perms::restrict(&file).map_err(|source| StoreError::Io { path: file, source })?;
+        }
+        let store = Store {
             conn,
             path: path.to_owned(),
-        })
+            key,
+            vault: vault.clone(),
+        };
+        store.move_token_to_vault()?;
+        tracing::info!(file = %path.display(), schema = SCHEMA_VERSION, vault = ?vault.kind(), "store opened");
+        Ok(store)
+    }
+
+    /// Another connection to the same file, keyed and configured like the store's own (for
+    /// tools, tests and benchmarks that need to look underneath).
+    pub fn connection(&self) -> Result<Connection> {
+        let conn = cipher::open_keyed(&self.path, &self.key)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        Ok(conn)
+    }
+
+    /// Where this store's key and token are kept.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     /// Runs `f` in one immediate transaction: every statement it makes is on disk together

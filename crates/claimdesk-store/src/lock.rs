@@ -24,12 +24,12 @@ impl FolderLock {
     /// Takes the lock `name` on `dir` (the file `dir/<name>.lock`); `Ok(None)` while another
     /// process holds it.
     pub fn try_take(dir: &Path, name: &str) -> std::io::Result<Option<FolderLock>> {
-        std::fs::create_dir_all(dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!("{name}.lock")))?;
+        crate::perms::private_dir(dir)?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(dir.join(format!("{name}.lock")))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(FolderLock { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),

@@ -1,6 +1,6 @@
 //! The clerk's remembered choices, as key/value text.
 
-use super::{Result, Store};
+use super::{Result, Secret, Store};
 use claimdesk_model::ClaimFields;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -88,4 +88,39 @@ pub(crate) fn remember_defaults_in(conn: &Connection, fields: &ClaimFields) -> R
         set_setting_in(conn, MARKETPLACE_KEY, &fields.marketplace)?;
     }
     set_setting_in(conn, COUNTRY_KEY, &fields.country)
+}
+
+/// Where ClaimDesk before encryption at rest kept the device token.
+const LEGACY_TOKEN_KEY: &str = "sync.device_token";
+
+impl Store {
+    /// This device's token for the claims service, from the vault (not the database).
+    pub fn device_token(&self) -> Result<Option<String>> {
+        Ok(self
+            .vault
+            .get(Secret::DeviceToken)?
+            .filter(|t| !t.is_empty()))
+    }
+
+    /// Keeps `token` in the vault; an empty one removes it.
+    pub fn set_device_token(&self, token: &str) -> Result<()> {
+        if token.is_empty() {
+            self.vault.delete(Secret::DeviceToken)?;
+        } else {
+            self.vault.set(Secret::DeviceToken, token)?;
+        }
+        Ok(())
+    }
+
+    /// Moves a token an earlier ClaimDesk stored in the database into the vault: kept there
+    /// first, then deleted here (a kill in between only repeats the move).
+    pub(crate) fn move_token_to_vault(&self) -> Result<()> {
+        if let Some(token) = self.setting(LEGACY_TOKEN_KEY)? {
+            self.set_device_token(token.trim())?;
+            self.conn
+                .execute("DELETE FROM settings WHERE key = ?1", [LEGACY_TOKEN_KEY])?;
+            tracing::info!("the device token moved to the vault");
+        }
+        Ok(())
+    }
 }

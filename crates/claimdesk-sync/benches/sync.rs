@@ -5,7 +5,7 @@
 //! Passes run back to back, as "Send now" would: the numbers are the protocol's cost, not
 //! the engine's backoff policy (which waits seconds after a failure, on purpose).
 
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_sync::{Engine, SyncSettings};
 use claimdesk_testkit::proxy::Proxy;
 use claimdesk_testkit::{assert_delivered_exactly_once, queue_claims, Server};
@@ -30,10 +30,10 @@ async fn run(claims: usize, cut_percent: u64) -> Run {
     let proxy = Proxy::start(server.addr).await;
     proxy.cut_uploads(cut_percent, 0x5EED);
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, claims, 2, PHOTO);
     let mut engine = Engine::new(
-        Store::open_dir(&client).expect("store"),
+        Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"),
         None,
         Arc::new(|_| {}),
     )

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 const URL_KEY: &str = "sync.server_url";
-const TOKEN_KEY: &str = "sync.device_token";
 const AUTO_KEY: &str = "sync.auto_send";
 
 /// The sync settings.
@@ -65,23 +64,32 @@ impl SyncSettings {
         }
         Ok(SyncSettings {
             server_url: url,
-            device_token: store.setting(TOKEN_KEY)?.unwrap_or_default(),
+            device_token: store.device_token()?.unwrap_or_default(),
             auto_send,
         })
     }
 
-    /// Checks the settings and stores them, all together: nothing is stored if a field is
-    /// wrong or the store fails part-way (never a new address with the old token).
+    /// Checks the settings and stores them: the token in the vault, then address and
+    /// auto-send in one transaction. Nothing is stored if a field is wrong, and if the
+    /// database fails the old token is put back (never a new address with the old token, nor
+    /// the reverse).
     pub fn save(&self, store: &mut Store) -> std::result::Result<(), SaveError> {
         let errors = self.check();
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
-        store.set_settings(&[
+        let old_token = store.device_token()?.unwrap_or_default();
+        store.set_device_token(self.device_token.trim())?;
+        let saved = store.set_settings(&[
             (URL_KEY, self.server_url.trim()),
-            (TOKEN_KEY, self.device_token.trim()),
             (AUTO_KEY, if self.auto_send { "true" } else { "false" }),
-        ])?;
+        ]);
+        if let Err(e) = saved {
+            if let Err(undo) = store.set_device_token(&old_token) {
+                tracing::error!(error = %undo, "the old device token could not be put back");
+            }
+            return Err(e.into());
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ fn cli(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
         .arg("--data-dir")
         .arg(data)
+        .env("CLAIMDESK_KEY_DIR", data.join(".keys"))
         .args(args)
         .env_remove("CLAIMDESK_DATA_DIR")
         .output()

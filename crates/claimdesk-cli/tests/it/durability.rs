@@ -3,7 +3,7 @@
 
 use claimdesk_model::ClaimId;
 use claimdesk_store::records::{self, Format};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -77,6 +77,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
             .arg("--data-dir")
             .arg(&data)
+            .env("CLAIMDESK_KEY_DIR", data.join(".keys"))
             .arg("import")
             .arg(&file)
             .arg("--progress")
@@ -101,7 +102,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         child.wait().expect("reap");
         reported.extend(reader.join().expect("reader"));
 
-        let store = Store::open_dir(&data).expect("reopen after kill");
+        let store = Store::open_dir(&data, &Vault::for_tests(&data)).expect("reopen after kill");
         assert_eq!(
             store.integrity_check().expect("check"),
             "ok",
@@ -134,13 +135,14 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let status = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
         .arg("--data-dir")
         .arg(&data)
+        .env("CLAIMDESK_KEY_DIR", data.join(".keys"))
         .arg("import")
         .arg(&file)
         .stdout(Stdio::null())
         .status()
         .expect("final import");
     assert!(status.success());
-    let store = Store::open_dir(&data).expect("open");
+    let store = Store::open_dir(&data, &Vault::for_tests(&data)).expect("open");
     assert_eq!(store.count().expect("count") as usize, CLAIMS);
     assert_eq!(store.integrity_check().expect("check"), "ok");
     eprintln!("{kills} kills in {rounds} rounds");

@@ -1,7 +1,7 @@
 //! `claimdesk-cli -v` logs what happened to each claim on standard error, by id and code,
 //! never with what the customer gave or the device token.
 
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_testkit::{fields, queue_claims, Server};
 use std::process::Command;
 
@@ -11,7 +11,7 @@ async fn verbose_sync_logs_each_claim_without_naming_anyone() {
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
     let ids = {
-        let mut store = Store::open_dir(&client).expect("store");
+        let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
         queue_claims(&mut store, 2, 1, 10_000)
     };
     let cli = env!("CARGO_BIN_EXE_claimdesk-cli");
@@ -20,6 +20,7 @@ async fn verbose_sync_logs_each_claim_without_naming_anyone() {
         Command::new(cli)
             .arg("--data-dir")
             .arg(&client)
+            .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
             .args(["-v", "sync", "--once", "--server", &url, "--token", &token])
             .output()
             .expect("run claimdesk-cli")
@@ -47,6 +48,7 @@ async fn verbose_sync_logs_each_claim_without_naming_anyone() {
     let quiet = Command::new(cli)
         .arg("--data-dir")
         .arg(dir.path().join("client"))
+        .env("CLAIMDESK_KEY_DIR", dir.path().join("client").join(".keys"))
         .arg("list")
         .output()
         .expect("list");

@@ -3,6 +3,7 @@
 
 mod cli;
 mod durability;
+mod encrypt_kill;
 mod logs;
 mod one_engine;
 mod sync_crash;

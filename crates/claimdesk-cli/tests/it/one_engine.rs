@@ -2,7 +2,7 @@
 //! another `sync`) is sending from, and says so.
 
 use claimdesk_store::lock::{FolderLock, SENDING};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_testkit::{queue_claims, Server};
 use std::process::Command;
 
@@ -12,7 +12,7 @@ async fn sync_refuses_while_another_process_sends_from_the_folder() {
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
     let ids = {
-        let mut store = Store::open_dir(&client).expect("store");
+        let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
         queue_claims(&mut store, 1, 0, 0)
     };
     let sync = |client: std::path::PathBuf, url: String, token: String| {
@@ -20,6 +20,7 @@ async fn sync_refuses_while_another_process_sends_from_the_folder() {
             Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
                 .arg("--data-dir")
                 .arg(&client)
+                .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
                 .args(["sync", "--once", "--server", &url, "--token", &token])
                 .output()
                 .expect("run claimdesk-cli")

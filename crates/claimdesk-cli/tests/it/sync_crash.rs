@@ -2,7 +2,7 @@
 //! finish. No claim may be lost, none duplicated, and every case reference must match the
 //! service's.
 
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_testkit::proxy::Proxy;
 use claimdesk_testkit::{assert_delivered_exactly_once, queue_claims, Server};
 use std::process::{Command, Stdio};
@@ -20,7 +20,7 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
     proxy.slow_posts(Duration::from_millis(20));
     let client = dir.path().join("client");
     let ids = {
-        let mut store = Store::open_dir(&client).expect("store");
+        let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
         queue_claims(&mut store, CLAIMS, 2, 30_000)
     };
     let seed = std::time::SystemTime::now()
@@ -34,6 +34,7 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"));
         cmd.arg("--data-dir")
             .arg(&client)
+            .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
             .args(["sync", "--server", &proxy.url, "--token", &server.token])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -51,7 +52,7 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
         tokio::time::sleep(Duration::from_micros(2_000 + rng % 25_000)).await;
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        let left = Store::open_dir(&client)
+        let left = Store::open_dir(&client, &Vault::for_tests(&client))
             .expect("store")
             .outbox_summary()
             .expect("summary")
@@ -75,7 +76,7 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let store = Store::open_dir(&client).expect("store");
+    let store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     assert_eq!(store.integrity_check().expect("check"), "ok");
     assert_delivered_exactly_once(&store, &server.intake, &ids);
 
@@ -83,6 +84,7 @@ async fn sigkill_while_syncing_loses_and_duplicates_nothing() {
     let list = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
         .arg("--data-dir")
         .arg(&client)
+        .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
         .arg("list")
         .output()
         .expect("list");

@@ -3,7 +3,7 @@
 use claimdesk_model::sample::valid_fields;
 use claimdesk_model::{ClaimFields, ClaimId, Kind, MediaType, Status};
 use claimdesk_photos::{self as photos, Format, Options, Processed};
-use claimdesk_store::{Store, MAX_ATTACHMENTS};
+use claimdesk_store::{Store, Vault, MAX_ATTACHMENTS};
 
 fn receipt() -> Processed {
     let (w, h) = (640u16, 480u16);
@@ -33,7 +33,7 @@ fn fake(bytes: usize) -> Processed {
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
-    let s = Store::open_dir(dir.path()).expect("open");
+    let s = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
     (dir, s)
 }
 
@@ -64,7 +64,7 @@ fn attaching_saves_the_claim_and_the_photo_together() {
         .expect("add");
     assert_eq!(info.byte_size, p.bytes.len() as u64);
     drop(s);
-    let s = Store::open_dir(dir.path()).expect("reopen");
+    let s = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("reopen");
     let claim = s
         .get(id)
         .expect("get")

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod compat;
+mod encryption;
 mod queue;
 mod records;
 mod store;

@@ -5,12 +5,12 @@ use claimdesk_model::sample::valid_fields;
 use claimdesk_model::wire::Receipt;
 use claimdesk_model::{Claim, ClaimFields, ClaimId, Status};
 use claimdesk_store::queue::ListQuery;
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use std::collections::HashSet;
 
 fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open_dir(dir.path()).expect("open");
+    let store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
     (dir, store)
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use claimdesk_model::sample::valid_fields;
 use claimdesk_model::ClaimId;
 use claimdesk_store::records::{self, Format};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
@@ -12,7 +12,7 @@ fn today() -> NaiveDate {
 
 fn store_with_two() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = Store::open_dir(dir.path()).expect("open");
+    let mut store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
     store.submit(ClaimId::new(), &valid_fields()).expect("one");
     let mut f = valid_fields();
     f.issue = "line one\nline \"two\", with comma; <b>html</b> ' OR 1=1 --".into();

@@ -2,11 +2,11 @@
 
 use claimdesk_model::sample::valid_fields;
 use claimdesk_model::{ClaimFields, ClaimId, Status};
-use claimdesk_store::{migrate_to, ImportOutcome, Store, StoreError, SCHEMA_VERSION};
+use claimdesk_store::{migrate_to, ImportOutcome, Store, StoreError, Vault, SCHEMA_VERSION};
 
 fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_dir(dir.path()).expect("open");
+    let store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
     (dir, store)
 }
 
@@ -40,7 +40,7 @@ fn a_draft_round_trips_every_field_byte_exact() {
     let saved = store.save_draft(id, &fields).expect("save");
     assert_eq!(saved.status, Status::Draft);
     drop(store);
-    let store = Store::open_dir(dir.path()).expect("reopen");
+    let store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("reopen");
     let back = store.get(id).expect("get").expect("present");
     assert_eq!(back.fields, fields);
     assert_eq!(back, saved);
@@ -224,7 +224,7 @@ fn settings_are_remembered() {
     store.set_setting("country", "AT").expect("set");
     store.set_setting("country", "CH").expect("set again");
     drop(store);
-    let store = Store::open_dir(dir.path()).expect("reopen");
+    let store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("reopen");
     assert_eq!(
         store.setting("country").expect("get").as_deref(),
         Some("CH")
@@ -249,7 +249,8 @@ fn migrates_from_empty_and_from_every_earlier_version_keeping_data() {
                 .expect("old row");
             }
         }
-        let store = Store::open(&path).expect("migrate");
+        let store =
+            Store::open(&path, &Vault::for_tests(path.parent().expect("folder"))).expect("migrate");
         assert_eq!(
             store.schema_version().expect("version"),
             SCHEMA_VERSION,
@@ -274,7 +275,9 @@ fn a_newer_schema_is_refused_untouched() {
         conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
             .expect("future");
     }
-    let err = Store::open(&path).err().expect("refused");
+    let err = Store::open(&path, &Vault::for_tests(path.parent().expect("folder")))
+        .err()
+        .expect("refused");
     assert_eq!(err.code(), "store.schema_too_new");
     assert!(err.to_string().contains("newer ClaimDesk"));
     let conn = rusqlite::Connection::open(&path).expect("open raw");
@@ -286,8 +289,8 @@ fn a_newer_schema_is_refused_untouched() {
 
 #[test]
 fn the_database_runs_in_wal_mode_with_full_sync() {
-    let (dir, _store) = temp_store();
-    let conn = rusqlite::Connection::open(dir.path().join("claimdesk.sqlite3")).expect("raw");
+    let (_dir, store) = temp_store();
+    let conn = store.connection().expect("raw");
     let mode: String = conn
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .expect("mode");
@@ -296,7 +299,7 @@ fn the_database_runs_in_wal_mode_with_full_sync() {
 
 /// The names inside `CHECK (<column> IN ('a', 'b', …))` of `table`'s schema as SQLite keeps it.
 fn check_list(store: &Store, table: &str, column: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open(store.path()).expect("open");
+    let db = store.connection().expect("open");
     let sql: String = db
         .query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",

@@ -7,17 +7,17 @@
 use claimdesk_model::sample::valid_fields;
 use claimdesk_model::wire::Receipt;
 use claimdesk_model::{now_timestamp, Claim, ClaimId, Status};
-use claimdesk_store::{ImportOutcome, Store};
+use claimdesk_store::{ImportOutcome, Store, Vault};
 
 fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open_dir(dir.path()).expect("open");
+    let store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
     (dir, store)
 }
 
 /// Makes every statement matching `when` (a trigger's `table`+`WHEN` clause) fail.
 fn fail_when(store: &Store, event: &str, when: &str) {
-    let db = rusqlite::Connection::open(store.path()).expect("second connection");
+    let db = store.connection().expect("second connection");
     db.execute_batch(&format!(
         "CREATE TRIGGER injected_failure BEFORE {event} {when}
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
@@ -26,7 +26,7 @@ fn fail_when(store: &Store, event: &str, when: &str) {
 }
 
 fn heal(store: &Store) {
-    let db = rusqlite::Connection::open(store.path()).expect("second connection");
+    let db = store.connection().expect("second connection");
     db.execute_batch("DROP TRIGGER injected_failure")
         .expect("drop");
 }

@@ -3,7 +3,7 @@
 
 use claimdesk_model::{ClaimId, Status};
 use claimdesk_server::intake::Intake;
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_sync::{Backoff, Connection, Engine, SyncError, SyncEvent, SyncSettings, Wake};
 use claimdesk_testkit::proxy::{Fault, Proxy};
 use claimdesk_testkit::{assert_delivered_exactly_once, queue_claims, Server};
@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub(crate) fn engine(dir: &Path, url: &str, token: &str) -> Engine {
-    let store = Store::open_dir(dir).expect("store");
+    let store = Store::open_dir(dir, &Vault::for_tests(dir)).expect("store");
     Engine::new(store, None, Arc::new(|_| {}))
         .with_settings(SyncSettings {
             server_url: url.to_owned(),
@@ -107,7 +107,7 @@ async fn every_network_fault_ends_with_each_claim_sent_exactly_once() {
         let server = Server::start(&dir.path().join("server")).await;
         let proxy = Proxy::start(server.addr).await;
         let client = dir.path().join("client");
-        let mut store = Store::open_dir(&client).expect("store");
+        let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
         let ids = queue_claims(&mut store, 3, 2, 20_000);
         proxy.fail_next_posts(&[fault, Fault::Pass, fault]);
         let mut engine = engine(&client, &proxy.url, &server.token);
@@ -134,7 +134,7 @@ async fn a_captive_portal_is_never_taken_for_the_service() {
     let server = Server::start(&dir.path().join("server")).await;
     let proxy = Proxy::start(server.addr).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 2, 1, 5_000);
     let mut engine = engine(&client, &proxy.url, &server.token);
     for portal in [Fault::Portal, Fault::Redirect] {
@@ -160,7 +160,7 @@ async fn offline_first_then_the_service_comes_up() {
     let dir = tempfile::tempdir().expect("tmp");
     let service = DownService::new(dir.path().join("server"));
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 3, 1, 5_000);
     let mut engine = engine(&client, &service.url(), &service.token);
     let report = engine.pass().await.expect("pass");
@@ -179,12 +179,12 @@ async fn a_connection_coming_back_is_used_at_once_not_when_the_backoff_ends() {
     let dir = tempfile::tempdir().expect("tmp");
     let service = DownService::new(dir.path().join("server"));
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 2, 1, 5_000);
     let statuses: Arc<Mutex<Vec<Connection>>> = Arc::default();
     let seen = statuses.clone();
     let engine = Engine::new(
-        Store::open_dir(&client).expect("store"),
+        Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"),
         None,
         Arc::new(move |e| {
             if let SyncEvent::Status(s) = e {
@@ -236,7 +236,7 @@ async fn uploads_cut_half_way_back_off_instead_of_knocking() {
     let server = Server::start(&dir.path().join("server")).await;
     let proxy = Proxy::start(server.addr).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 1, 1, 50_000);
     proxy.fail_next_posts(&[Fault::ResetMidBody]);
     let engine = engine(&client, &proxy.url, &server.token);
@@ -269,7 +269,7 @@ async fn a_server_restart_mid_sync_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 40, 2, 100_000);
     let mut engine = engine(&client, &server.url, &server.token);
     let intake = server.intake.clone();
@@ -291,11 +291,11 @@ async fn a_refused_claim_waits_for_the_clerk_without_blocking_the_rest() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 3, 0, 0);
     // The oldest claim was damaged after it was queued (another tool, an old version): the
     // service's own validation refuses it.
-    let db = rusqlite::Connection::open(store.path()).expect("open");
+    let db = store.connection().expect("open");
     db.execute(
         "UPDATE claims SET email = 'not-an-address' WHERE id = ?1",
         [ids[0].to_string()],
@@ -333,14 +333,14 @@ async fn the_same_id_with_other_content_is_a_conflict() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let first = dir.path().join("first");
-    let mut store = Store::open_dir(&first).expect("store");
+    let mut store = Store::open_dir(&first, &Vault::for_tests(&first)).expect("store");
     let ids = queue_claims(&mut store, 1, 1, 1_000);
     let mut engine_a = engine(&first, &server.url, &server.token);
     assert_eq!(engine_a.pass().await.expect("pass").sent.len(), 1);
 
     // Another machine holds a claim with the same id and different content.
     let second = dir.path().join("second");
-    let mut other = Store::open_dir(&second).expect("store");
+    let mut other = Store::open_dir(&second, &Vault::for_tests(&second)).expect("store");
     let mut changed = claimdesk_testkit::fields(0);
     changed.issue = "Something else entirely.".into();
     other.save_draft(ids[0], &changed).expect("draft");
@@ -358,7 +358,7 @@ async fn a_wrong_or_revoked_token_pauses_sync() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 2, 0, 0);
     for token in ["cdt_wrong".to_owned(), {
         let t = server.intake.add_device("old-laptop").expect("add");
@@ -387,13 +387,13 @@ async fn the_engine_loop_backs_off_honours_retry_after_and_delivers() {
     let server = Server::start(&dir.path().join("server")).await;
     let proxy = Proxy::start(server.addr).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 4, 1, 10_000);
     proxy.fail_next_posts(&[Fault::Status(429), Fault::ResetMidBody, Fault::Status(500)]);
     let events: Arc<Mutex<Vec<SyncEvent>>> = Arc::default();
     let seen = events.clone();
     let engine = Engine::new(
-        Store::open_dir(&client).expect("store"),
+        Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"),
         None,
         Arc::new(move |e| seen.lock().expect("lock").push(e)),
     )
@@ -459,10 +459,10 @@ async fn with_automatic_sending_off_only_send_now_sends() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 2, 0, 0);
     let engine = Engine::new(
-        Store::open_dir(&client).expect("store"),
+        Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"),
         None,
         Arc::new(|_| {}),
     )

@@ -3,7 +3,7 @@
 
 use claimdesk_model::ErrorCode;
 use claimdesk_store::lock::{self, FolderLock};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_sync::{Backoff, Engine, SyncEvent, SyncSettings};
 use claimdesk_testkit::{queue_claims, Server};
 use std::sync::{Arc, Mutex};
@@ -14,7 +14,7 @@ async fn the_engine_waits_while_another_process_sends_from_its_folder() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     queue_claims(&mut store, 2, 0, 0);
     // Another process (here: this test) holds the folder's sending lock.
     let other = std::thread::spawn({
@@ -31,7 +31,7 @@ async fn the_engine_waits_while_another_process_sends_from_its_folder() {
     let events: Arc<Mutex<Vec<SyncEvent>>> = Arc::default();
     let seen = events.clone();
     let engine = Engine::new(
-        Store::open_dir(&client).expect("store"),
+        Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"),
         None,
         Arc::new(move |e| seen.lock().expect("events").push(e)),
     )

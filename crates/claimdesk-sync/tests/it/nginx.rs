@@ -5,7 +5,7 @@
 
 use crate::faults::{drain, engine};
 use claimdesk_model::{ErrorCode, Status};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_testkit::{queue_claims, Server};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -97,7 +97,7 @@ async fn behind_nginx_at_its_1_mb_default_a_big_claim_waits_for_the_clerk_and_th
     std::fs::create_dir_all(&nginx_dir).expect("nginx dir");
     let nginx = Nginx::start(&nginx_dir, server.addr);
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let big = queue_claims(&mut store, 1, 1, 1536 * 1024)[0];
     let small = queue_claims(&mut store, 2, 1, 200 * 1024);
     let mut engine = engine(&client, &nginx.url, &server.token);

@@ -4,7 +4,7 @@
 
 use crate::faults::{drain, engine};
 use claimdesk_model::{ClaimId, ErrorCode, Status};
-use claimdesk_store::Store;
+use claimdesk_store::{Store, Vault};
 use claimdesk_testkit::proxy::{Fault, Proxy};
 use claimdesk_testkit::{queue_claims, Server};
 
@@ -20,7 +20,7 @@ async fn a_claim_that_keeps_failing_goes_to_the_back_and_the_rest_are_sent() {
     // A link that drops every large upload: the big claim, first in the queue, can never go.
     proxy.cut_posts_over(100 * 1024);
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let big = queue_claims(&mut store, 1, 1, 300 * 1024)[0];
     let small = queue_claims(&mut store, 2, 0, 0);
     let mut engine = engine(&client, &proxy.url, &server.token);
@@ -50,7 +50,7 @@ async fn a_413_from_a_proxy_sets_the_claim_aside_with_its_size_and_the_rest_are_
     // The proxy's own 413: no claims-service header, an HTML body.
     proxy.fail_next_posts(&[Fault::Status(413)]);
     let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client).expect("store");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 3, 1, 200 * 1024);
     let mut engine = engine(&client, &proxy.url, &server.token);
     let stops = drain(&mut engine).await;
