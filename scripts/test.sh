@@ -16,6 +16,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (under Xvfb)"
 # The window tests need a display; xvfb-run gives them a private one.
 # --timings leaves target/cargo-timings/cargo-timing.html: where the build time goes.
-timeout 1800 xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked --timings
+# dbus-run-session: a private session bus, as a desktop has (one window per data folder is
+# handed over on it).
+timeout 1800 dbus-run-session -- xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked --timings
 echo "== the claims service against its OpenAPI contract (schemathesis)"
 scripts/contract.sh

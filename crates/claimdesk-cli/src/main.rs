@@ -80,6 +80,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         thumb: Option<PathBuf>,
     },
+    /// Apply the retention settings now, as the app does at start and daily: sent claims
+    /// past their time lose their photos, then their personal data (a tombstone keeps the
+    /// case reference). Unsent claims are never touched.
+    Purge {
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Import claims from an export file (.json or .csv) as `ready`; ids already stored are
     /// left untouched, so importing a file twice changes nothing.
     Import {
@@ -226,6 +234,24 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     one_line(&c.product_name)
                 )?;
             }
+        }
+        Command::Purge { dry_run } => {
+            let r = store.retention()?;
+            let report = store.purge(chrono::Utc::now(), dry_run)?;
+            let verb = if dry_run { "would remove" } else { "removed" };
+            writeln!(
+                out,
+                "{verb} {} photos and the personal data of {} sent claims (photos kept {} days, personal data {} days){}",
+                report.photos,
+                report.claims,
+                r.photo_days,
+                r.personal_days,
+                if dry_run {
+                    String::new()
+                } else {
+                    format!("; {} bytes freed", report.bytes_freed)
+                }
+            )?;
         }
         Command::Show { id } => {
             let id: ClaimId = id.parse()?;

@@ -128,6 +128,8 @@ crate::vocabulary! {
         SettingsTokenMissing = "settings.token_missing",
         /// A token with spaces.
         SettingsTokenFormat = "settings.token_format",
+        /// A retention period out of range.
+        SettingsRetentionRange = "settings.retention_range",
 
         // Sending.
         /// Sending is not set up.

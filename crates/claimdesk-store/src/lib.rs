@@ -16,6 +16,7 @@ pub mod paths;
 pub mod perms;
 pub mod queue;
 pub mod records;
+pub mod retention;
 mod schema;
 mod settings;
 pub mod vault;
@@ -28,6 +29,7 @@ pub use attachments::AttachmentInfo;
 pub use claimdesk_model::attachment::{Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 pub use claims::ImportOutcome;
 pub use outbox::{OutboxSummary, Outgoing, BACK_OF_THE_QUEUE_AFTER};
+pub use retention::{PurgeReport, Retention, Tombstone};
 pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use settings::Defaults;
 pub use vault::{Secret, Vault, VaultError, VaultKind};
@@ -131,6 +133,20 @@ impl StoreError {
     }
 }
 
+/// Turns incremental vacuum on for a file made without it (new and converted files have it
+/// from the start): a one-time VACUUM, after which purged pages can leave the file.
+fn incremental_vacuum_on(conn: &Connection) -> Result<()> {
+    let mode: i64 = conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+    if mode != 2 {
+        tracing::info!("turning on incremental vacuum (one full VACUUM)");
+        conn.execute_batch(
+            "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;
+             INSERT INTO claims_search(claims_search) VALUES ('rebuild');",
+        )?;
+    }
+    Ok(())
+}
+
 fn is_disk_full(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
 }
@@ -173,6 +189,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         schema::migrate(&mut conn)?;
+        incremental_vacuum_on(&conn)?;
         for file in [
             path.to_owned(),
             cipher::sidecar(path, "-wal"),

@@ -10,6 +10,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/003_attachments.sql")),
     M::up(include_str!("migrations/004_sync.sql")),
     M::up(include_str!("migrations/005_queue.sql")),
+    M::up(include_str!("migrations/006_retention.sql")),
 ];
 
 /// The schema version this build writes.

@@ -149,3 +149,62 @@ fn clear_errors_for_bad_arguments() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("broken.json: line 2"), "{}", stderr(&o));
 }
+
+#[test]
+fn purge_runs_the_retention_rule_and_a_dry_run_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (old, unsent) = (
+        "0193a1b2-0000-7000-8000-0000000000a1",
+        "0193a1b2-0000-7000-8000-0000000000a2",
+    );
+    let rows = serde_json::json!([
+        claim_json(old, "Long Ago", "10117"),
+        claim_json(unsent, "Never Sent", "10117")
+    ]);
+    let file = dir.path().join("claims.json");
+    std::fs::write(&file, rows.to_string()).expect("write");
+    let data = dir.path().join("data");
+    assert!(cli(&data, &["import", file.to_str().expect("utf-8")])
+        .status
+        .success());
+    {
+        // One was sent two years ago; the other is old but never went out.
+        let store = claimdesk_store::Store::open_dir(
+            &data,
+            &claimdesk_store::Vault::files(data.join(".keys")),
+        )
+        .expect("store");
+        store
+            .connection()
+            .expect("conn")
+            .execute(
+                "UPDATE claims SET status = ?2, case_reference = 'CD-OLD1-0001',
+                     sent_at = '2024-11-01T10:00:00.000Z', updated_at = '2024-11-01T10:00:00.000Z'
+                 WHERE id = ?1",
+                [old, claimdesk_model::Status::Sent.as_str()],
+            )
+            .expect("age");
+    }
+    let o = cli(&data, &["purge", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("would remove 0 photos and the personal data of 1 sent claims"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stdout(&cli(&data, &["list"])).lines().count(), 2);
+    let o = cli(&data, &["purge"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("removed 0 photos and the personal data of 1 sent claims"));
+    let list = stdout(&cli(&data, &["list"]));
+    assert_eq!(list.lines().count(), 1);
+    assert!(list.contains(unsent));
+    let store =
+        claimdesk_store::Store::open_dir(&data, &claimdesk_store::Vault::files(data.join(".keys")))
+            .expect("store");
+    let stone = store
+        .tombstone("CD-OLD1-0001")
+        .expect("lookup")
+        .expect("kept");
+    assert_eq!(stone.product_name, "PowerCore 10000");
+}

@@ -6,5 +6,6 @@ mod compat;
 mod encryption;
 mod queue;
 mod records;
+mod retention;
 mod store;
 mod transactions;
