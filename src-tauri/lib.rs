@@ -6,6 +6,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod help;
+mod instance;
 mod logging;
 mod state;
 mod sync;
@@ -36,31 +37,49 @@ pub fn run() {
     let data_dir = paths::data_dir(data_dir_arg(), cfg!(debug_assertions));
     let log_dir = paths::log_dir(cfg!(debug_assertions));
     logging::init(&log_dir);
-    // One window per data folder: two would restore and autosave the same draft. A window
-    // closed a moment ago may still be exiting, so wait a little for its lock.
-    let instance = match FolderLock::take_within(&data_dir, lock::APP, Duration::from_secs(5)) {
-        Ok(Some(lock)) => Some(lock),
-        Ok(None) => {
-            tracing::warn!(
-                "another ClaimDesk window is open on this data folder; not opening a second"
-            );
-            eprintln!(
-                "ClaimDesk is already open on {}; use that window.",
-                data_dir.display()
-            );
-            return;
-        }
-        // A folder that cannot be locked (or created) is reported by the store when it opens.
-        Err(_) => None,
-    };
-    let state = state::AppState::open(data_dir, log_dir, instance);
+    // Whoever holds the folder's lock has its window.
+    let lock = FolderLock::try_take(&data_dir, lock::APP);
     let result = tauri::Builder::default()
-        .manage(state)
-        .setup(|app| {
-            let state = app.state::<state::AppState>();
+        // First of all: a second launch on this folder hands over to the first window and
+        // exits here, before any window exists.
+        .plugin(instance::plugin(&data_dir))
+        .setup(move |app| {
+            let instance = match lock {
+                Ok(Some(lock)) => Some(lock),
+                // No first window answered over D-Bus (no session bus, or it is closing): a
+                // window closed a moment ago may still be exiting, so wait a little for it.
+                Ok(None) => match FolderLock::take_within(&data_dir, lock::APP, Duration::from_secs(5)) {
+                    Ok(Some(lock)) => Some(lock),
+                    _ => {
+                        tracing::warn!(
+                            "another ClaimDesk window is open on this data folder; not opening a second"
+                        );
+                        eprintln!(
+                            "ClaimDesk is already open on {}; use that window.",
+                            data_dir.display()
+                        );
+                        app.cleanup_before_exit();
+                        std::process::exit(0);
+                    }
+                },
+                // A folder that cannot be locked (or created) is reported by the store.
+                Err(_) => None,
+            };
+            let state = state::AppState::open(data_dir, log_dir, instance);
             if let Some(handle) = sync::start(app.handle(), &state) {
                 let _ = state.sync.set(handle);
             }
+            app.manage(state);
+            // The window is made here, not from the config, so that a launch that gives way
+            // to another never shows one.
+            let config = app
+                .config()
+                .app
+                .windows
+                .first()
+                .cloned()
+                .ok_or("tauri.conf.json names no window")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

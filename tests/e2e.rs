@@ -711,32 +711,57 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[tokio::test]
-async fn a_second_window_on_the_same_data_folder_does_not_open() {
+async fn a_second_launch_brings_the_first_window_forward_and_opens_none() {
     let _serial = SERIAL.lock().await;
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the end-to-end tests under dbus-run-session (see README)"
+    );
     let driver = Driver::start();
     let c = driver.open_app().await;
-    // Started again on the same folder (a double click too many), the app says so and exits
-    // instead of restoring and autosaving the same draft in a second window.
-    let dir = driver.data_dir().to_owned();
-    let keys = driver.key_dir().to_owned();
-    let second = tokio::task::spawn_blocking(move || {
-        Command::new(APP)
-            .env("CLAIMDESK_DATA_DIR", &dir)
-            .env("CLAIMDESK_LOG_DIR", dir.join("logs"))
-            .env("CLAIMDESK_KEY_DIR", &keys)
-            .output()
-            .expect("start a second app")
-    });
-    let out = tokio::time::timeout(Duration::from_secs(30), second)
+    // Started again on the same folder (a double click too many), the app hands over to the
+    // first window over D-Bus and exits, instead of restoring and autosaving the same draft
+    // in a second window.
+    let launch = |bus: Option<&str>| {
+        let (dir, keys) = (driver.data_dir().to_owned(), driver.key_dir().to_owned());
+        let bus = bus.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = Command::new(APP);
+            cmd.env("CLAIMDESK_DATA_DIR", &dir)
+                .env("CLAIMDESK_LOG_DIR", dir.join("logs"))
+                .env("CLAIMDESK_KEY_DIR", &keys);
+            if let Some(bus) = bus {
+                cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+            }
+            cmd.output().expect("start a second app")
+        })
+    };
+    let out = tokio::time::timeout(Duration::from_secs(30), launch(None))
         .await
         .expect("the second app exits by itself")
         .expect("join");
+    assert!(out.status.success(), "{out:?}");
+    wait_for(&c, "document.body.dataset.raised === '1'").await;
+    assert_eq!(
+        app_pids(driver.data_dir()).len(),
+        1,
+        "one app on the folder"
+    );
+
+    // Without D-Bus, the folder's lock still keeps the second window from opening.
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        launch(Some("unix:path=/nonexistent/bus")),
+    )
+    .await
+    .expect("the second app exits by itself")
+    .expect("join");
     assert!(out.status.success(), "{out:?}");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("already open"), "{said}");
     // The first window goes on as before.
     assert_eq!(
-        js(&c, "document.body.dataset.ready").await,
+        js(&c, "document.body.dataset.raised").await,
         serde_json::json!("1")
     );
     c.close().await.expect("close");

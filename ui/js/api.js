@@ -23,6 +23,8 @@ export const syncSettings = () => invoke('sync_settings');
 export const saveSyncSettings = (settings) => invoke('save_sync_settings', { settings });
 /** Calls `handler(payload)` for every event the sync engine reports. */
 export const onSync = (handler) => window.__TAURI__.event.listen('sync', (e) => handler(e.payload));
+/** Calls `handler()` when a second launch brought this window forward. */
+export const onRaised = (handler) => window.__TAURI__.event.listen('raised', () => handler());
 export const diagnostics = () => invoke('diagnostics');
 export const diskSpace = () => invoke('disk_space');
 export const openLogFolder = () => invoke('open_log_folder');
