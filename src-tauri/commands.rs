@@ -10,7 +10,7 @@ use claimdesk_model::{
 };
 use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::queue::{ListQuery, Page};
-use claimdesk_store::{Defaults, OutboxSummary, Vault, VaultKind};
+use claimdesk_store::{Defaults, OutboxSummary, Tombstone, Vault, VaultKind};
 use claimdesk_sync::{Connection, Wake};
 use serde::Serialize;
 use tauri::State;
@@ -169,6 +169,8 @@ pub struct QueueView {
     #[serde(flatten)]
     page: Page,
     summary: OutboxSummary,
+    /// When a search finds no claim but is the case reference of a purged one: what is left.
+    tombstone: Option<Tombstone>,
 }
 
 #[tauri::command]
@@ -177,9 +179,17 @@ pub async fn list_claims(
     query: ListQuery,
 ) -> Result<QueueView, UiError> {
     state.with_store(|s| {
+        let page = s.page(&query)?;
+        let tombstone =
+            if page.claims.is_empty() && query.after.is_none() && !query.text.trim().is_empty() {
+                s.tombstone(&query.text)?
+            } else {
+                None
+            };
         Ok(QueueView {
-            page: s.page(&query)?,
+            page,
             summary: s.outbox_summary()?,
+            tombstone,
         })
     })
 }

@@ -8,6 +8,7 @@ mod error;
 mod help;
 mod instance;
 mod logging;
+mod purge;
 mod state;
 mod sync;
 
@@ -70,6 +71,7 @@ pub fn run() {
                 let _ = state.sync.set(handle);
             }
             app.manage(state);
+            purge::start(app.handle());
             // The window is made here, not from the config, so that a launch that gives way
             // to another never shows one.
             let config = app

@@ -4,7 +4,7 @@
 use crate::error::UiError;
 use crate::state::AppState;
 use claimdesk_model::ErrorCode;
-use claimdesk_store::Store;
+use claimdesk_store::{Retention, Store};
 use claimdesk_sync::settings::SaveError;
 use claimdesk_sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,8 @@ pub struct SettingsView {
     auto_send: bool,
     /// Whether the address comes from the environment (the local service of `scripts/run.sh`).
     from_environment: bool,
+    /// How long sent claims' photos and personal data are kept.
+    retention: Retention,
 }
 
 #[tauri::command]
@@ -92,6 +94,7 @@ pub async fn sync_settings(state: State<'_, AppState>) -> Result<SettingsView, U
             has_token: !effective.device_token.is_empty(),
             server_url: effective.server_url,
             auto_send: effective.auto_send,
+            retention: s.retention()?,
         })
     })
 }
@@ -102,10 +105,12 @@ pub struct SettingsForm {
     server_url: String,
     device_token: String,
     auto_send: bool,
+    retention: Retention,
 }
 
 #[tauri::command]
 pub async fn save_sync_settings(
+    app: AppHandle,
     state: State<'_, AppState>,
     settings: SettingsForm,
 ) -> Result<(), UiError> {
@@ -116,18 +121,30 @@ pub async fn save_sync_settings(
         } else {
             settings.device_token
         };
-        Ok(SyncSettings {
+        let sending = SyncSettings {
             server_url: settings.server_url,
             device_token: token,
             auto_send: settings.auto_send,
+        };
+        // Every wrong field at once, and nothing saved while one is wrong.
+        let mut errors = sending.check();
+        errors.extend(settings.retention.check());
+        if !errors.is_empty() {
+            return Ok(Err(SaveError::Invalid(errors)));
         }
-        .save(s))
+        if let Err(e) = sending.save(s) {
+            return Ok(Err(e));
+        }
+        s.set_retention(&settings.retention)?;
+        Ok(Ok(()))
     })?;
     match result {
         Ok(()) => {
             if let Some(sync) = state.sync.get() {
                 sync.wake(Wake::SettingsChanged);
             }
+            // A shorter retention applies at once.
+            crate::purge::run(&app, &state);
             Ok(())
         }
         Err(SaveError::Invalid(errors)) => Err(UiError {

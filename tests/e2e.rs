@@ -786,3 +786,108 @@ async fn a_disk_running_low_is_announced_before_the_next_claim() {
     );
     c.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn sent_claims_past_retention_are_purged_at_start_and_their_reference_still_found() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    // A claim sent two years ago, and one waiting to go since then: the first is purged when
+    // the app starts, the second is never touched.
+    let mut store = driver.store();
+    let long_ago = "2024-11-01T10:00:00.000Z";
+    let claim = |i: usize| claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: long_ago.into(),
+        updated_at: long_ago.into(),
+        fields: claimdesk_model::ClaimFields {
+            channel: "own_store".into(),
+            order_id: format!("A-{i}"),
+            purchase_date: "2024-10-01".into(),
+            email: format!("gone{i}@example.fr"),
+            contact_name: format!("Client parti {i}"),
+            product_name: "PowerCore 10000".into(),
+            country: "FR".into(),
+            city: "Paris".into(),
+            postal_code: "75001".into(),
+            issue: "Does not charge.".into(),
+            ..Default::default()
+        },
+    };
+    let (sent, waiting) = (claim(1), claim(2));
+    store.import(&sent).expect("import");
+    store.import(&waiting).expect("import");
+    store
+        .connection()
+        .expect("conn")
+        .execute(
+            "UPDATE claims SET status = ?2, case_reference = 'CD-GONE-0001', sent_at = ?3
+             WHERE id = ?1",
+            (sent.id.to_string(), Status::Sent.as_str(), long_ago),
+        )
+        .expect("mark sent");
+    drop(store);
+
+    let c = driver.open_app().await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#queue-list .claim').length === 1",
+    )
+    .await;
+    let shown = js_string(
+        &c,
+        "document.querySelector('#queue-list .claim').dataset.id",
+    )
+    .await;
+    assert_eq!(shown, waiting.id.to_string());
+
+    // The customer's reference still finds what is left of the claim.
+    type_into(&c, "queue-search", "CD-GONE-0001").await;
+    wait_for(
+        &c,
+        "document.querySelector('#queue-list .tombstone') !== null",
+    )
+    .await;
+    let text = js_string(
+        &c,
+        "document.querySelector('#queue-list .tombstone').textContent",
+    )
+    .await;
+    assert!(
+        text.contains("CD-GONE-0001") && text.contains("PowerCore 10000"),
+        "{text}"
+    );
+    assert!(text.contains("removed from this computer"), "{text}");
+    assert!(!text.contains("Client parti"), "{text}");
+    screenshot(&c, "tombstone.png").await;
+
+    // Retention is a setting: a wrong value is named beside its field and nothing is saved;
+    // a right one is kept.
+    click(&c, "open-settings").await;
+    wait_for(&c, "document.getElementById('settings-dialog').open").await;
+    assert_eq!(
+        js_string(&c, "document.getElementById('s-photo_days').value").await,
+        "30"
+    );
+    type_into(&c, "s-server_url", "https://claims.example.com/").await;
+    type_into(&c, "s-device_token", "cdt_counter").await;
+    js(&c, "document.getElementById('s-photo_days').select()").await;
+    type_keys(&c, &format!("0{ENTER}")).await;
+    wait_for(
+        &c,
+        "document.querySelector('[data-setting=\"photo_days\"] .err') !== null",
+    )
+    .await;
+    let message = js_string(
+        &c,
+        "document.querySelector('[data-setting=\"photo_days\"] .err').textContent",
+    )
+    .await;
+    assert!(message.contains("from 1 to 3650"), "{message}");
+    screenshot(&c, "settings-retention.png").await;
+    js(&c, "document.getElementById('s-photo_days').select()").await;
+    type_keys(&c, &format!("7{ENTER}")).await;
+    wait_for(&c, "!document.getElementById('settings-dialog').open").await;
+    c.close().await.expect("close");
+    assert_eq!(driver.store().retention().expect("retention").photo_days, 7);
+}

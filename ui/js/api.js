@@ -25,6 +25,8 @@ export const saveSyncSettings = (settings) => invoke('save_sync_settings', { set
 export const onSync = (handler) => window.__TAURI__.event.listen('sync', (e) => handler(e.payload));
 /** Calls `handler()` when a second launch brought this window forward. */
 export const onRaised = (handler) => window.__TAURI__.event.listen('raised', () => handler());
+/** Calls `handler(report)` when the retention purge removed something. */
+export const onPurged = (handler) => window.__TAURI__.event.listen('purged', (e) => handler(e.payload));
 export const diagnostics = () => invoke('diagnostics');
 export const diskSpace = () => invoke('disk_space');
 export const openLogFolder = () => invoke('open_log_folder');

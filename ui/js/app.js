@@ -293,6 +293,7 @@ async function main() {
   focusFirstEmpty();
   // A second launch on this data folder brings this window forward (the shell does that);
   // the count is for tests, and the clerk carries on where the cursor was.
+  await api.onPurged(() => queue.reload());
   await api.onRaised(() => {
     document.body.dataset.raised = String(Number(document.body.dataset.raised || 0) + 1);
   });

@@ -62,7 +62,8 @@ export async function reload() {
     rows = new Map();
     const list = $('queue-list');
     list.replaceChildren(...view.claims.map((c) => remember(row(c))));
-    showEmpty();
+    if (view.tombstone) list.append(tombstone(view.tombstone));
+    else showEmpty();
     setNext(view.next);
     showCount(view.summary.total);
     onSummary(view.summary);
@@ -198,6 +199,23 @@ function row(c) {
     open.addEventListener('click', () => onOpen(c.id, c));
     li.append(open);
   }
+  return li;
+}
+
+/** What is left of a purged claim whose reference the clerk searched for. */
+function tombstone(stone) {
+  const li = document.createElement('li');
+  li.className = 'claim tombstone';
+  li.dataset.id = stone.id;
+  li.append(
+    el('span', 'chip', t(`status.${stone.status}`)),
+    el('span', 'product', stone.product_name || t('queue.no_product')),
+    el('p', 'problem', t('queue.purged', {
+      sent: formatDateTime(stone.sent_at || stone.created_at),
+      purged: formatDateTime(stone.purged_at),
+    })),
+  );
+  if (stone.case_reference) li.append(reference(stone.case_reference));
   return li;
 }
 

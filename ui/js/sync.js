@@ -115,6 +115,8 @@ async function openSettings() {
     $('s-device_token').value = '';
     $('s-token-hint').textContent = t(s.has_token ? 'settings.token.kept' : 'settings.token.none');
     $('s-auto_send').checked = s.auto_send;
+    $('s-photo_days').value = s.retention.photo_days;
+    $('s-personal_days').value = s.retention.personal_days;
     const source = $('s-source');
     source.hidden = !s.from_environment;
     source.textContent = s.from_environment ? t('settings.from_environment') : '';
@@ -132,6 +134,7 @@ async function saveSettings(ev) {
     server_url: $('s-server_url').value,
     device_token: $('s-device_token').value,
     auto_send: $('s-auto_send').checked,
+    retention: { photo_days: days('s-photo_days'), personal_days: days('s-personal_days') },
   };
   try {
     await api.saveSyncSettings(settings);
@@ -142,6 +145,12 @@ async function saveSettings(ev) {
     if (e.errors && e.errors.length) showSettingsErrors(e.errors);
     else showSettingsErrors([{ field: 'server_url', code: e.code, message: e.message }]);
   }
+}
+
+/** A day count as typed; anything else becomes 0, which the range check (in Rust) names. */
+function days(id) {
+  const n = Number.parseInt($(id).value, 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 1_000_000) : 0;
 }
 
 function showSettingsErrors(errors) {
