@@ -27,13 +27,14 @@ impl AppState {
     /// Opens the store in `data_dir`; a failure is kept and reported by every command, so
     /// the window still opens and tells the clerk what is wrong.
     pub fn open(data_dir: PathBuf, log_dir: PathBuf, instance: Option<FolderLock>) -> Self {
-        let vault = Vault::for_data_dir(&data_dir);
-        let store = Store::open_dir(&data_dir, &vault)
-            .map(Mutex::new)
-            .map_err(|e| {
-                tracing::error!(error = %e, "the store could not be opened");
-                UiError::from(e)
-            });
+        let asked = Vault::for_data_dir(&data_dir);
+        let store = Store::open_dir(&data_dir, &asked).map_err(|e| {
+            tracing::error!(error = %e, "the store could not be opened");
+            UiError::from(e)
+        });
+        // The store may have kept a new key in the fallback folder instead.
+        let vault = store.as_ref().map_or(asked, |s| s.vault().clone());
+        let store = store.map(Mutex::new);
         AppState {
             store,
             data_dir,

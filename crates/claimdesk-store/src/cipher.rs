@@ -49,25 +49,28 @@ pub(crate) fn state(path: &Path) -> std::io::Result<FileState> {
     })
 }
 
-/// The key for the database at `path`, making one (and converting a plaintext file) where
-/// needed. A key is only ever made for a file that has none, never to replace a lost one.
-pub(crate) fn key_for(path: &Path, vault: &Vault) -> Result<String> {
+/// The key for the database at `path`, and the vault it is in: one is made (and a plaintext
+/// file converted) where needed, never to replace a lost one. A new key that the system
+/// keyring will not keep goes to the fallback folder instead.
+pub(crate) fn key_for(path: &Path, vault: &Vault) -> Result<(String, Vault)> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,
     };
     let existing = vault.get(Secret::DatabaseKey)?;
     match state(path).map_err(io)? {
-        FileState::Encrypted => existing.ok_or_else(|| StoreError::KeyMissing {
-            place: vault.describe(),
-        }),
+        FileState::Encrypted => match existing {
+            Some(key) => Ok((key, vault.clone())),
+            None => Err(StoreError::KeyMissing {
+                place: vault.describe(),
+            }),
+        },
         found => {
-            let key = match existing {
-                Some(key) => key,
+            let (key, vault) = match existing {
+                Some(key) => (key, vault.clone()),
                 None => {
                     let key = new_key()?;
-                    vault.set(Secret::DatabaseKey, &key)?;
-                    key
+                    (key.clone(), keep_new_key(vault, &key)?)
                 }
             };
             if found == FileState::Plaintext {
@@ -75,8 +78,21 @@ pub(crate) fn key_for(path: &Path, vault: &Vault) -> Result<String> {
             } else {
                 drop(perms::private_file(path).map_err(io)?);
             }
-            Ok(key)
+            Ok((key, vault))
         }
+    }
+}
+
+/// Keeps a new key in `vault`, or where the keyring refuses it, in its fallback folder.
+fn keep_new_key(vault: &Vault, key: &str) -> Result<Vault> {
+    match (vault.set(Secret::DatabaseKey, key), vault.fallback()) {
+        (Ok(()), _) => Ok(vault.clone()),
+        (Err(e), Some(files)) => {
+            tracing::warn!(error = %e, "the system keyring would not keep the key: it is kept in a file");
+            files.set(Secret::DatabaseKey, key)?;
+            Ok(files)
+        }
+        (Err(e), None) => Err(e.into()),
     }
 }
 

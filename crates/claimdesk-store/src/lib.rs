@@ -179,7 +179,7 @@ impl Store {
                 source,
             })?;
         }
-        let key = cipher::key_for(path, vault)?;
+        let (key, vault) = cipher::key_for(path, vault)?;
         let mut conn = cipher::open_keyed(path, &key)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Only takes effect on a new file: the freed pages of purged claims can leave it.
@@ -201,10 +201,10 @@ impl Store {
             conn,
             path: path.to_owned(),
             key,
-            vault: vault.clone(),
+            vault,
         };
         store.move_token_to_vault()?;
-        tracing::info!(file = %path.display(), schema = SCHEMA_VERSION, vault = ?vault.kind(), "store opened");
+        tracing::info!(file = %path.display(), schema = SCHEMA_VERSION, vault = ?store.vault.kind(), "store opened");
         Ok(store)
     }
 
@@ -218,7 +218,8 @@ impl Store {
         Ok(conn)
     }
 
-    /// Where this store's key and token are kept.
+    /// Where this store's key and token are kept (which may be the fallback folder of the
+    /// vault it was opened with, if the keyring would not keep a new key).
     pub fn vault(&self) -> &Vault {
         &self.vault
     }

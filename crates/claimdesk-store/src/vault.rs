@@ -106,6 +106,16 @@ impl Vault {
         }
     }
 
+    /// Where this vault's secrets go when the system keyring answers but will not keep them
+    /// (a Secret Service with no unlocked collection, as on a kiosk that never had a desktop
+    /// login): the fallback folder. `None` for files already.
+    pub(crate) fn fallback(&self) -> Option<Vault> {
+        match self {
+            Vault::Keyring { folder } => Some(Vault::Files(fallback_dir(folder))),
+            Vault::Files(_) => None,
+        }
+    }
+
     /// Secrets as files in `dir` (created 0700 when the first one is written).
     pub fn files(dir: impl Into<PathBuf>) -> Vault {
         Vault::Files(dir.into())

@@ -4,6 +4,7 @@
 mod attachments;
 mod compat;
 mod encryption;
+mod keyring;
 mod queue;
 mod records;
 mod retention;
