@@ -78,6 +78,29 @@ fn run_cli(data: &Path, after: Option<Duration>) -> bool {
     killed
 }
 
+/// Whichever file a kill left, the next open (which finishes the job) has it all.
+fn check(data: &Path, claims: usize, after: Duration) {
+    let file = data.join(paths::DATABASE_FILE);
+    let store = Store::open_dir(data, &Vault::for_tests(data))
+        .unwrap_or_else(|e| panic!("open after a kill at {after:?}: {e}"));
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+    assert_eq!(
+        store.count().expect("count") as usize,
+        claims,
+        "kill at {after:?}"
+    );
+    let found = store
+        .page(&ListQuery {
+            text: claimdesk_testkit::fields(7).contact_name,
+            ..Default::default()
+        })
+        .expect("search");
+    assert!(!found.claims.is_empty(), "the search index survived");
+    drop(store);
+    assert!(!is_plaintext(&file));
+    assert!(!data.join("claimdesk.sqlite3.encrypting").exists());
+}
+
 #[test]
 fn a_kill_at_any_moment_of_the_conversion_loses_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -98,37 +121,31 @@ fn a_kill_at_any_moment_of_the_conversion_loses_nothing() {
     assert!(!is_plaintext(&data.join(paths::DATABASE_FILE)));
 
     let (mut left_plain, mut left_encrypted) = (0, 0);
-    for k in 1..=KILL_POINTS {
-        let data = fresh(k);
+    // Kill points spread over the measured time, then (the machine may be busier now) a
+    // bisection between the latest kill that left the old file and the earliest run that
+    // finished, until a kill has landed after the switch too.
+    let (mut low, mut high) = (Duration::ZERO, whole * 2);
+    let mut round = 0;
+    while round < KILL_POINTS || (left_encrypted == 0 && round < KILL_POINTS + 24) {
+        round += 1;
+        let after = if round <= KILL_POINTS {
+            whole * round / (KILL_POINTS + 1)
+        } else {
+            (low + high) / 2
+        };
+        let data = fresh(round);
         let file = data.join(paths::DATABASE_FILE);
-        let after = whole * k / (KILL_POINTS + 1);
         if !run_cli(&data, Some(after)) {
+            high = high.min(after);
             continue;
         }
         if is_plaintext(&file) {
             left_plain += 1;
+            low = low.max(after);
         } else {
             left_encrypted += 1;
         }
-        // Whichever file the kill left, the next open (which finishes the job) has it all.
-        let store = Store::open_dir(&data, &Vault::for_tests(&data))
-            .unwrap_or_else(|e| panic!("open after a kill at {after:?}: {e}"));
-        assert_eq!(store.integrity_check().expect("check"), "ok");
-        assert_eq!(
-            store.count().expect("count") as usize,
-            claims,
-            "kill at {after:?}"
-        );
-        let found = store
-            .page(&ListQuery {
-                text: claimdesk_testkit::fields(7).contact_name,
-                ..Default::default()
-            })
-            .expect("search");
-        assert!(!found.claims.is_empty(), "the search index survived");
-        drop(store);
-        assert!(!is_plaintext(&file));
-        assert!(!data.join("claimdesk.sqlite3.encrypting").exists());
+        check(&data, claims, after);
     }
     eprintln!(
         "conversion of {claims} claims: {whole:?}; kills left {left_plain} plaintext, {left_encrypted} encrypted"
