@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// Characters typed per round, and rounds per store size.
 const TEXT: &str = "jana.schmidt@ex";
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 20;
 
 fn claim(i: usize) -> Claim {
     let at = (chrono::Utc::now() - chrono::Duration::minutes(i as i64))
@@ -98,6 +98,8 @@ async fn measure(n: usize) -> Figures {
     let driver = Driver::start();
     fill(&driver, n);
     let c = driver.open_app().await;
+    // A clerk starts typing a moment after the window shows, not within its first frame.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let email = c.find(Locator::Id("f-email")).await.expect("email field");
     let mut lags = Vec::new();
     for _ in 0..ROUNDS {
