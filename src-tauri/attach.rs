@@ -5,6 +5,7 @@ use crate::clipboard::{self, Pasted};
 use crate::error::UiError;
 use crate::state::AppState;
 use base64::Engine;
+use claimdesk_model::attachment::{any_case, ACCEPTED_EXTENSIONS};
 use claimdesk_model::{AttachmentId, ClaimId, ErrorCode, Kind};
 use claimdesk_photos::{self as photos, Options, PhotoError, Processed};
 use claimdesk_store::AttachmentInfo;
@@ -78,11 +79,6 @@ fn attached(state: &AppState, id: ClaimId, outcomes: Vec<AttachOutcome>) -> Atta
 fn list(state: &AppState, id: ClaimId) -> Result<Vec<AttachmentView>, UiError> {
     state.with_store(|s| Ok(s.attachments(id)?.into_iter().map(Into::into).collect()))
 }
-
-/// File types the dialog offers (the pipeline still checks the content).
-const EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "png", "webp", "heic", "heif", "pdf", "JPG", "JPEG", "PNG", "PDF",
-];
 
 fn attach_one(
     state: &AppState,
@@ -161,9 +157,13 @@ pub async fn attach_files(
 pub async fn attach_dialog(app: AppHandle, id: Option<ClaimId>, kind: Kind) -> Attached {
     // rfd's GTK backend runs the dialog in GTK's own main context; awaiting it here keeps
     // the window responsive (a blocking dialog on the main thread deadlocks Tauri's loop).
+    // Matched in any case (GTK's filters are case-sensitive: `IMG_1234.HEIC` would be hidden);
+    // "All files" for anything else, which the pipeline then names if it cannot take it.
+    let accepted: Vec<String> = ACCEPTED_EXTENSIONS.iter().map(|e| any_case(e)).collect();
     let picked = rfd::AsyncFileDialog::new()
         .set_title("Attach receipts and photos")
-        .add_filter("Photos and PDF invoices", EXTENSIONS)
+        .add_filter("Photos and PDF invoices", &accepted)
+        .add_filter("All files", &["*"])
         .pick_files()
         .await;
     let paths = picked

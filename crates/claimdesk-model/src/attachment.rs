@@ -38,6 +38,25 @@ pub const MAX_CLAIM_BYTES: u64 = 20 * 1024 * 1024;
 /// Largest file the clerk may attach, before normalising.
 pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
+/// File name extensions of what the clerk may attach (the photo pipeline still checks the
+/// content): what the file dialog offers.
+pub const ACCEPTED_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "heic", "heif", "pdf"];
+
+/// `ext` as a glob that matches it in any case (`heic` → `[hH][eE][iI][cC]`): file dialogs'
+/// filters are case-sensitive on Linux, and an iPhone names its photos `IMG_1234.HEIC`.
+pub fn any_case(ext: &str) -> String {
+    ext.chars()
+        .map(|c| {
+            let (lower, upper) = (c.to_ascii_lowercase(), c.to_ascii_uppercase());
+            if lower == upper {
+                c.to_string()
+            } else {
+                format!("[{lower}{upper}]")
+            }
+        })
+        .collect()
+}
+
 /// An attachment ready to store: normalised bytes and what the form shows of them.
 #[derive(Debug, Clone, Copy)]
 pub struct NewAttachment<'a> {
@@ -73,4 +92,16 @@ pub fn is_sha256_hex(name: &str) -> bool {
 /// A byte count in MB with one decimal, as messages show it.
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_match_in_any_case() {
+        assert_eq!(any_case("heic"), "[hH][eE][iI][cC]");
+        assert_eq!(any_case("jpg"), "[jJ][pP][gG]");
+        assert!(ACCEPTED_EXTENSIONS.contains(&"heic") && ACCEPTED_EXTENSIONS.contains(&"webp"));
+    }
 }

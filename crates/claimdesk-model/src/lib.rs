@@ -13,6 +13,7 @@ pub mod code;
 pub mod error;
 #[doc(hidden)]
 pub mod sample;
+pub mod spreadsheet;
 pub mod validate;
 pub mod vocab;
 pub mod wire;

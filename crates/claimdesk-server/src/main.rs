@@ -200,7 +200,11 @@ fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> 
             .map(|a| a.sha256.as_str())
             .collect();
         row.push(hashes.join(" "));
-        w.write_record(&row)?;
+        // Formula-like cells as text (OWASP CSV injection), as the app's export does.
+        w.write_record(
+            row.iter()
+                .map(|c| claimdesk_model::spreadsheet::neutralise(c).into_owned()),
+        )?;
     }
     w.flush()?;
     Ok(())

@@ -63,8 +63,13 @@ pub fn write_csv(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError
             c.created_at.as_str(),
             c.updated_at.as_str(),
         ];
-        w.write_record(head.into_iter().chain(c.fields.values()))
-            .map_err(csv_err)?;
+        // Formula-like cells as text (OWASP CSV injection); `read` reverses it.
+        w.write_record(
+            head.into_iter()
+                .chain(c.fields.values())
+                .map(|cell| claimdesk_model::spreadsheet::neutralise(cell).into_owned()),
+        )
+        .map_err(csv_err)?;
     }
     w.flush()?;
     Ok(())
@@ -137,7 +142,7 @@ fn read_csv(text: &str) -> Result<Vec<RawRecord>, FileError> {
             ..RawRecord::default()
         };
         for (key, value) in headers.iter().zip(record.iter()) {
-            raw.set(key, value.to_owned());
+            raw.set(key, claimdesk_model::spreadsheet::restore(value).to_owned());
         }
         out.push(raw);
     }

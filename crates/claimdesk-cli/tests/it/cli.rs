@@ -208,3 +208,57 @@ fn purge_runs_the_retention_rule_and_a_dry_run_changes_nothing() {
         .expect("kept");
     assert_eq!(stone.product_name, "PowerCore 10000");
 }
+
+#[test]
+fn formulas_in_cells_are_exported_as_text_and_imported_back_byte_exact() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut row = claim_json("0193a1b2-0000-7000-8000-0000000000c1", "=1+1", "10117");
+    row["issue"] = "=HYPERLINK(\"http://evil.example\",\"Click\")".into();
+    row["staff_note"] = "@SUM(A1)".into();
+    row["address_line2"] = "-2".into();
+    let json = dir.path().join("claims.json");
+    std::fs::write(&json, serde_json::json!([row]).to_string()).expect("write");
+    let first = dir.path().join("first");
+    let o = cli(&first, &["import", json.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let csv = dir.path().join("claims.csv");
+    let o = cli(
+        &first,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "-o",
+            csv.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    // A spreadsheet opening the file sees text: no cell starts with = + - @.
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for record in reader.records() {
+        for cell in record.expect("record").iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
+        }
+    }
+    assert!(
+        text.contains("'=1+1") && text.contains("'@SUM(A1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'+49301234567"),
+        "a phone number is text too: {text}"
+    );
+
+    // Imported on another device, every cell is what was typed.
+    let second = dir.path().join("second");
+    let o = cli(&second, &["import", csv.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let export = |data: &Path| stdout(&cli(data, &["export", "--format", "json"]));
+    assert_eq!(export(&second), export(&first));
+    assert!(export(&second).contains("\"contact_name\": \"=1+1\""));
+}

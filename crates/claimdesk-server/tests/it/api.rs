@@ -310,7 +310,8 @@ async fn the_command_line_manages_devices_and_exports_claims() {
     // A claim arrives.
     let intake = Intake::open(dir.path()).expect("intake");
     let photo = b"photo".as_slice();
-    let c = claim(photo);
+    let mut c = claim(photo);
+    c.fields.staff_note = "=1+1".into();
     intake
         .write_blob(&c.attachments[0].sha256, photo)
         .expect("blob");
@@ -332,6 +333,8 @@ async fn the_command_line_manages_devices_and_exports_claims() {
     let csv = String::from_utf8(csv.stdout).expect("utf-8");
     assert!(csv.starts_with("case_reference,id,received_at,device,channel"));
     assert!(csv.contains(&receipt.case_reference) && csv.contains(&c.attachments[0].sha256));
+    // A formula someone typed is text to a spreadsheet (OWASP CSV injection).
+    assert!(csv.contains(",'=1+1,") && !csv.contains(",=1+1,"), "{csv}");
 
     let revoke = server_cli(&["device", "revoke", "counter-1", "--data-dir", data]);
     assert!(revoke.status.success());
