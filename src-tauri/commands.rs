@@ -5,6 +5,7 @@ use crate::state::AppState;
 use claimdesk_model::address::{self, Country};
 use claimdesk_model::attachment::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES, MAX_FILE_BYTES};
 use claimdesk_model::claim::{StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS};
+use claimdesk_model::claim_number::claim_number;
 use claimdesk_model::{
     validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError, Kind, Status,
 };
@@ -24,7 +25,7 @@ pub struct Startup {
     vocabulary: Vocabulary,
     /// The draft to restore, if the last session left one. Without one the form is new and
     /// has no id until its first save creates it.
-    draft: Option<Claim>,
+    draft: Option<ClaimView>,
     /// The clerk's usual channel, Amazon site and country.
     defaults: Defaults,
     /// Why the store could not be opened, if it could not.
@@ -101,7 +102,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
             connections: Connection::ALL,
             stale_after_days: STALE_AFTER_DAYS,
         },
-        draft,
+        draft: draft.map(Into::into),
         defaults,
         store_error,
         data_dir: state.data_dir.display().to_string(),
@@ -125,6 +126,24 @@ pub async fn disk_space(state: State<'_, AppState>) -> Result<Option<DiskSpace>,
     Ok(disk::space(&state.data_dir))
 }
 
+/// A claim as the window gets it: with its claim number, the name the customer can write
+/// down before the claim is ever sent.
+#[derive(Serialize)]
+pub struct ClaimView {
+    #[serde(flatten)]
+    claim: Claim,
+    claim_number: String,
+}
+
+impl From<Claim> for ClaimView {
+    fn from(claim: Claim) -> Self {
+        ClaimView {
+            claim_number: claim_number(claim.id),
+            claim,
+        }
+    }
+}
+
 /// Saves what the clerk typed as a draft; without an id it creates the claim. Returns the
 /// stored claim, whose `id` the form keeps from then on.
 #[tauri::command]
@@ -132,9 +151,11 @@ pub async fn save_draft(
     state: State<'_, AppState>,
     id: Option<ClaimId>,
     fields: ClaimFields,
-) -> Result<Claim, UiError> {
+) -> Result<ClaimView, UiError> {
     let id = id.unwrap_or_default();
-    state.with_store(|s| s.save_draft(id, &fields))
+    state
+        .with_store(|s| s.save_draft(id, &fields))
+        .map(Into::into)
 }
 
 /// Queues the claim (Save & next customer); the store remembers its channel and country in
@@ -144,13 +165,13 @@ pub async fn submit_claim(
     state: State<'_, AppState>,
     id: Option<ClaimId>,
     fields: ClaimFields,
-) -> Result<Claim, UiError> {
+) -> Result<ClaimView, UiError> {
     let id = id.unwrap_or_default();
     let claim = state.with_store(|s| s.submit(id, &fields))?;
     if let Some(sync) = state.sync.get() {
         sync.wake(Wake::ClaimQueued);
     }
-    Ok(claim)
+    Ok(claim.into())
 }
 
 #[tauri::command]
@@ -214,6 +235,9 @@ pub async fn claim_summary(state: State<'_, AppState>, id: ClaimId) -> Result<Ro
 }
 
 #[tauri::command]
-pub async fn open_claim(state: State<'_, AppState>, id: ClaimId) -> Result<Option<Claim>, UiError> {
-    state.with_store(|s| s.get(id))
+pub async fn open_claim(
+    state: State<'_, AppState>,
+    id: ClaimId,
+) -> Result<Option<ClaimView>, UiError> {
+    state.with_store(|s| s.get(id)).map(|c| c.map(Into::into))
 }

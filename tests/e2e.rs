@@ -205,6 +205,10 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
         claim.fields.staff_note,
         "Customer kept the box <ok> & 'fine'"
     );
+    // The customer leaves with the claim number, offline and before any sync.
+    let number = claimdesk_model::claim_number::claim_number(claim.id);
+    let said = js_string(&c, "document.getElementById('notice').textContent").await;
+    assert!(said.contains(&number), "{said}");
     c.close().await.expect("close");
 }
 

@@ -33,10 +33,6 @@ function notice(text, kind = 'ok') {
   el.hidden = false;
 }
 
-function shortRef(id) {
-  return id.replace(/-/g, '').slice(-8).toUpperCase();
-}
-
 /** Writes the form to the store if it changed; never throws. */
 async function saveNow() {
   clearTimeout(timer);
@@ -53,6 +49,7 @@ async function saveNow() {
     const created = claimId !== claim.id;
     claimId = claim.id;
     lastSaved = json;
+    $('claim-ref').textContent = claim.claim_number;
     $('save-state').dataset.savedAt = claim.updated_at;
     setSaveState('saved', { time: formatTime(claim.updated_at) });
     // A new claim becomes the current row (which fetches it); otherwise refresh its row.
@@ -135,7 +132,7 @@ async function submit() {
   const fields = form.read();
   try {
     const claim = await api.submitClaim(claimId, fields);
-    notice(t('submit.done', { name: claim.contact_name, ref: shortRef(claim.id) }));
+    notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }));
     // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
   } catch (err) {
@@ -181,7 +178,7 @@ function loadClaim(claim) {
   touched.clear();
   form.showErrors([]);
   attachments.load(claim.id);
-  $('claim-ref').textContent = shortRef(claim.id);
+  $('claim-ref').textContent = claim.claim_number;
 }
 
 function askReset() {

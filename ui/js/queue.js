@@ -178,7 +178,9 @@ function row(c) {
   const age = el('time', 'age', formatAge(c.updated_at));
   age.dateTime = c.updated_at;
   age.title = formatDateTime(c.updated_at);
-  li.append(status, name, age, product);
+  const number = el('span', 'number', c.claim_number);
+  number.title = t('queue.claim_number');
+  li.append(status, name, age, product, number);
   if (is.uploading) {
     const bar = document.createElement('progress');
     bar.className = 'upload';

@@ -260,7 +260,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             writeln!(out)?;
         }
         Command::Export { format, output } => {
-            let claims = store.all()?;
+            let claims = store.export_all()?;
             let write = |w: &mut dyn Write| -> Result<(), records::FileError> {
                 let mut w = std::io::BufWriter::new(w);
                 match format {

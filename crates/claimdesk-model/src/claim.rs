@@ -17,6 +17,11 @@ macro_rules! uuid_id {
             pub fn new() -> Self {
                 Self(uuid::Uuid::now_v7())
             }
+
+            /// The 16 bytes of the id.
+            pub fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
+            }
         }
 
         impl Default for $name {
@@ -264,6 +269,8 @@ pub struct Claim {
 pub struct ClaimSummary {
     /// Identity.
     pub id: ClaimId,
+    /// The number the customer was given ([`crate::claim_number`]).
+    pub claim_number: String,
     /// Lifecycle state.
     pub status: Status,
     /// Whether the clerk may still change it ([`Status::is_editable`]), so the UI need not

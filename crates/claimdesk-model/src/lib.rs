@@ -9,6 +9,7 @@ pub mod address;
 pub mod attachment;
 pub mod catalogue;
 pub mod claim;
+pub mod claim_number;
 pub mod code;
 pub mod error;
 #[doc(hidden)]

@@ -99,6 +99,7 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
     let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
     let problem: Option<String> = r.get(10)?;
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
+        claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
         status,
         editable: status.is_editable(),

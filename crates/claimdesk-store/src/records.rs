@@ -1,16 +1,148 @@
 //! The export/import format back-office staff move claims with: a JSON array of objects, or
 //! CSV with the same names as columns (see README, "Export format").
 
+use crate::{Store, StoreError};
 use chrono::NaiveDate;
 use claimdesk_model::claim::HEAD_COLUMNS;
+use claimdesk_model::claim_number::claim_number;
+use claimdesk_model::wire::ErrorBody;
 use claimdesk_model::{
-    now_timestamp, validate, Claim, ClaimFields, ClaimId, ErrorCode, FieldError, Status,
+    now_timestamp, validate, Claim, ClaimFields, ClaimId, ErrorCode, FieldError, Kind, MediaType,
+    Status,
 };
+use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
+
+/// What an export adds after the claim's own keys: what happened to it. Import ignores them
+/// (an imported claim starts again as `ready`).
+pub const HISTORY_COLUMNS: [&str; 7] = [
+    "claim_number",
+    "case_reference",
+    "queued_at",
+    "sent_at",
+    "attempts",
+    "problem",
+    "attachments",
+];
 
 /// The keys of one exported claim, in order: the CSV header.
 pub fn header() -> Vec<&'static str> {
-    HEAD_COLUMNS.into_iter().chain(ClaimFields::NAMES).collect()
+    HEAD_COLUMNS
+        .into_iter()
+        .chain(ClaimFields::NAMES)
+        .chain(HISTORY_COLUMNS)
+        .collect()
+}
+
+/// One exported claim: the claim with its keys as every earlier export had them, then its
+/// claim number, what the service made of it and its attachments (described, not their bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRecord {
+    /// The claim.
+    #[serde(flatten)]
+    pub claim: Claim,
+    /// Its claim number (see `claimdesk_model::claim_number`).
+    pub claim_number: String,
+    /// The service's case reference, once sent.
+    pub case_reference: Option<String>,
+    /// When it was queued.
+    pub queued_at: Option<String>,
+    /// When the service received it.
+    pub sent_at: Option<String>,
+    /// Uploads started.
+    pub attempts: i64,
+    /// Why it was last not sent (the message shown to the clerk), if it was not.
+    pub problem: Option<String>,
+    /// Its attachments.
+    pub attachments: Vec<ExportedAttachment>,
+}
+
+/// An attachment as an export describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportedAttachment {
+    /// What it shows.
+    pub kind: Kind,
+    /// What it is.
+    pub media_type: MediaType,
+    /// Its size.
+    pub bytes: u64,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+}
+
+impl Store {
+    /// Every claim with its history, newest first, as exports write them.
+    pub fn export_all(&self) -> Result<Vec<ExportRecord>, StoreError> {
+        let mut attachments: HashMap<String, Vec<ExportedAttachment>> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT claim_id, kind, media_type, byte_size, sha256 FROM attachments
+             ORDER BY claim_id, created_at, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (kind, media_type): (String, String) = (r.get(1)?, r.get(2)?);
+            let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?}"));
+            attachments
+                .entry(r.get(0)?)
+                .or_default()
+                .push(ExportedAttachment {
+                    kind: kind.parse().map_err(|_| bad("attachment kind", &kind))?,
+                    media_type: media_type
+                        .parse()
+                        .map_err(|_| bad("media type", &media_type))?,
+                    bytes: r.get::<_, i64>(3)?.unsigned_abs(),
+                    sha256: r.get(4)?,
+                });
+        }
+        let mut history: HashMap<String, History> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT id, case_reference, queued_at, sent_at, attempts, sync_problem FROM claims",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let problem: Option<String> = r.get(5)?;
+            history.insert(
+                r.get(0)?,
+                History {
+                    case_reference: r.get(1)?,
+                    queued_at: r.get(2)?,
+                    sent_at: r.get(3)?,
+                    attempts: r.get(4)?,
+                    problem: problem.map(|p| {
+                        serde_json::from_str::<ErrorBody>(&p).map_or(p, |body| body.message)
+                    }),
+                },
+            );
+        }
+        self.all()?
+            .into_iter()
+            .map(|claim| {
+                let key = claim.id.to_string();
+                let h = history.remove(&key).unwrap_or_default();
+                Ok(ExportRecord {
+                    claim_number: claim_number(claim.id),
+                    case_reference: h.case_reference,
+                    queued_at: h.queued_at,
+                    sent_at: h.sent_at,
+                    attempts: h.attempts,
+                    problem: h.problem,
+                    attachments: attachments.remove(&key).unwrap_or_default(),
+                    claim,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A claim's history columns, read alongside it.
+#[derive(Default)]
+struct History {
+    case_reference: Option<String>,
+    queued_at: Option<String>,
+    sent_at: Option<String>,
+    attempts: i64,
+    problem: Option<String>,
 }
 
 /// Which file format.
@@ -44,18 +176,20 @@ pub enum FileError {
 }
 
 /// Writes claims as a pretty-printed JSON array (`[]` when there are none).
-pub fn write_json(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError> {
+pub fn write_json(claims: &[ExportRecord], out: &mut impl Write) -> Result<(), FileError> {
     serde_json::to_writer_pretty(&mut *out, claims).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     Ok(())
 }
 
-/// Writes claims as CSV with a header row (only the header when there are none).
-pub fn write_csv(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError> {
+/// Writes claims as CSV with a header row (only the header when there are none); the
+/// attachments are one cell holding their JSON array.
+pub fn write_csv(claims: &[ExportRecord], out: &mut impl Write) -> Result<(), FileError> {
     let mut w = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| FileError::Csv(e.to_string());
     w.write_record(header()).map_err(csv_err)?;
-    for c in claims {
+    for r in claims {
+        let c = &r.claim;
         let id = c.id.to_string();
         let head = [
             id.as_str(),
@@ -63,10 +197,22 @@ pub fn write_csv(claims: &[Claim], out: &mut impl Write) -> Result<(), FileError
             c.created_at.as_str(),
             c.updated_at.as_str(),
         ];
+        let attempts = r.attempts.to_string();
+        let attachments = serde_json::to_string(&r.attachments).map_err(std::io::Error::from)?;
+        let history = [
+            r.claim_number.as_str(),
+            r.case_reference.as_deref().unwrap_or(""),
+            r.queued_at.as_deref().unwrap_or(""),
+            r.sent_at.as_deref().unwrap_or(""),
+            attempts.as_str(),
+            r.problem.as_deref().unwrap_or(""),
+            attachments.as_str(),
+        ];
         // Formula-like cells as text (OWASP CSV injection); `read` reverses it.
         w.write_record(
             head.into_iter()
                 .chain(c.fields.values())
+                .chain(history)
                 .map(|cell| claimdesk_model::spreadsheet::neutralise(cell).into_owned()),
         )
         .map_err(csv_err)?;

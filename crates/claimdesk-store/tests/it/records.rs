@@ -30,7 +30,8 @@ fn an_empty_store_exports_an_empty_array_and_a_header_row() {
     records::write_csv(&[], &mut csv).expect("csv");
     assert_eq!(
         String::from_utf8(csv).expect("utf8").trim(),
-        "id,status,created_at,updated_at,channel,marketplace,email,contact_name,order_id,product_name,sku,serial_number,purchase_date,address_line1,address_line2,country,region,city,postal_code,phone,issue,staff_note"
+        "id,status,created_at,updated_at,channel,marketplace,email,contact_name,order_id,product_name,sku,serial_number,purchase_date,address_line1,address_line2,country,region,city,postal_code,phone,issue,staff_note,\
+         claim_number,case_reference,queued_at,sent_at,attempts,problem,attachments"
     );
 }
 
@@ -38,7 +39,7 @@ fn an_empty_store_exports_an_empty_array_and_a_header_row() {
 fn json_export_has_every_documented_key() {
     let (_dir, store) = store_with_two();
     let mut out = Vec::new();
-    records::write_json(&store.all().expect("all"), &mut out).expect("json");
+    records::write_json(&store.export_all().expect("all"), &mut out).expect("json");
     let v: serde_json::Value = serde_json::from_slice(&out).expect("parse");
     let first = v
         .as_array()
@@ -60,11 +61,12 @@ fn json_export_has_every_documented_key() {
 fn export_then_import_round_trips_in_both_formats() {
     let (_dir, store) = store_with_two();
     let claims = store.all().expect("all");
+    let records = store.export_all().expect("export");
     for format in [Format::Json, Format::Csv] {
         let mut out = Vec::new();
         match format {
-            Format::Json => records::write_json(&claims, &mut out),
-            Format::Csv => records::write_csv(&claims, &mut out),
+            Format::Json => records::write_json(&records, &mut out),
+            Format::Csv => records::write_csv(&records, &mut out),
         }
         .expect("write");
         let text = String::from_utf8(out).expect("utf8");
@@ -128,4 +130,57 @@ fn files_that_are_not_exports_get_a_located_error() {
     assert!(err.to_string().contains("object"), "{err}");
     let err = records::read("email,name\na,b\n", Format::Csv).expect_err("no id column");
     assert!(err.to_string().contains("id"), "{err}");
+}
+
+#[test]
+fn an_export_says_what_happened_to_each_claim_and_what_is_attached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
+    let id = ClaimId::new();
+    store.save_draft(id, &valid_fields()).expect("draft");
+    let bytes = b"%PDF-1.4 receipt".to_vec();
+    let sha = claimdesk_model::attachment::sha256_hex(&bytes);
+    store
+        .add_attachment(
+            id,
+            claimdesk_model::Kind::Receipt,
+            "receipt.pdf",
+            &claimdesk_model::NewAttachment {
+                media_type: claimdesk_model::MediaType::Pdf,
+                bytes: &bytes,
+                sha256: &sha,
+                width: 0,
+                height: 0,
+                pages: Some(1),
+                thumbnail: None,
+            },
+        )
+        .expect("attach");
+    store.submit(id, &valid_fields()).expect("queue");
+    let records = store.export_all().expect("export");
+    let r = &records[0];
+    assert_eq!(
+        claimdesk_model::claim_number::parse_claim_number(&r.claim_number).as_deref(),
+        Some(r.claim_number.as_str())
+    );
+    assert!(r.queued_at.is_some() && r.sent_at.is_none() && r.case_reference.is_none());
+    assert_eq!(r.attachments.len(), 1);
+    assert_eq!(r.attachments[0].sha256, sha);
+    assert_eq!(r.attachments[0].bytes, bytes.len() as u64);
+
+    let mut csv = Vec::new();
+    records::write_csv(&records, &mut csv).expect("csv");
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    let row = reader.records().next().expect("a row").expect("row");
+    let cell = |name: &str| {
+        row.get(headers.iter().position(|h| h == name).expect(name))
+            .expect(name)
+    };
+    assert_eq!(cell("claim_number"), r.claim_number);
+    let cell_attachments: serde_json::Value =
+        serde_json::from_str(cell("attachments")).expect("one JSON cell");
+    assert_eq!(cell_attachments[0]["kind"], "receipt");
+    assert_eq!(cell_attachments[0]["media_type"], "application/pdf");
 }
