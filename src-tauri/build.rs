@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "save_sync_settings",
     "diagnostics",
     "open_log_folder",
+    "withdraw_claim",
 ];
 
 fn main() {

@@ -215,6 +215,20 @@ pub async fn list_claims(
     })
 }
 
+/// Withdraws a claim (after the window asked the clerk): never sent, kept in the list with
+/// who and when, its attachments dropped. Returns its new row.
+#[tauri::command]
+pub async fn withdraw_claim(
+    state: State<'_, AppState>,
+    id: ClaimId,
+) -> Result<ClaimSummary, UiError> {
+    let row = state.with_store(|s| s.withdraw(id, &claimdesk_store::paths::current_user()))?;
+    if let Some(sync) = state.sync.get() {
+        sync.wake(Wake::QueueChanged);
+    }
+    Ok(row)
+}
+
 /// One queue row, to update it in place after a save or a sync event.
 #[derive(Serialize)]
 pub struct RowView {

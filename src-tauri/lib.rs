@@ -94,6 +94,7 @@ pub fn run() {
             commands::claim_summary,
             commands::open_claim,
             commands::disk_space,
+            commands::withdraw_claim,
             attach::attach_files,
             attach::attach_dialog,
             attach::attach_pasted,

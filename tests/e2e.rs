@@ -740,19 +740,7 @@ async fn a_second_launch_brings_the_first_window_forward_and_opens_none() {
             cmd.output().expect("start a second app")
         })
     };
-    let out = tokio::time::timeout(Duration::from_secs(30), launch(None))
-        .await
-        .expect("the second app exits by itself")
-        .expect("join");
-    assert!(out.status.success(), "{out:?}");
-    wait_for(&c, "document.body.dataset.raised === '1'").await;
-    assert_eq!(
-        app_pids(driver.data_dir()).len(),
-        1,
-        "one app on the folder"
-    );
-
-    // Without D-Bus, the folder's lock still keeps the second window from opening.
+    // Without D-Bus, the folder's lock alone keeps the second window from opening.
     let out = tokio::time::timeout(
         Duration::from_secs(30),
         launch(Some("unix:path=/nonexistent/bus")),
@@ -763,10 +751,23 @@ async fn a_second_launch_brings_the_first_window_forward_and_opens_none() {
     assert!(out.status.success(), "{out:?}");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("already open"), "{said}");
-    // The first window goes on as before.
     assert_eq!(
-        js(&c, "document.body.dataset.raised").await,
-        serde_json::json!("1")
+        app_pids(driver.data_dir()).len(),
+        1,
+        "one app on the folder"
+    );
+
+    // With D-Bus (a desktop session), the second launch hands over to the first window.
+    let out = tokio::time::timeout(Duration::from_secs(30), launch(None))
+        .await
+        .expect("the second app exits by itself")
+        .expect("join");
+    assert!(out.status.success(), "{out:?}");
+    wait_for(&c, "document.body.dataset.raised === '1'").await;
+    assert_eq!(
+        app_pids(driver.data_dir()).len(),
+        1,
+        "one app on the folder"
     );
     c.close().await.expect("close");
 }
@@ -894,4 +895,107 @@ async fn sent_claims_past_retention_are_purged_at_start_and_their_reference_stil
     wait_for(&c, "!document.getElementById('settings-dialog').open").await;
     c.close().await.expect("close");
     assert_eq!(driver.store().retention().expect("retention").photo_days, 7);
+}
+
+#[tokio::test]
+async fn a_queued_claim_and_the_open_draft_can_be_withdrawn_after_asking() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let queued = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: claimdesk_model::now_timestamp(),
+        updated_at: claimdesk_model::now_timestamp(),
+        fields: claimdesk_model::sample::valid_fields(),
+    };
+    driver.store().import(&queued).expect("import");
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{}\"]", queued.id);
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .withdraw') !== null"),
+    )
+    .await;
+
+    // Asked first; "Keep it" keeps it.
+    js(
+        &c,
+        &format!("document.querySelector('{row} .withdraw').click()"),
+    )
+    .await;
+    wait_for(&c, "document.getElementById('withdraw-dialog').open").await;
+    let asked = js_string(&c, "document.getElementById('withdraw-body').textContent").await;
+    assert!(
+        asked.contains("Jana Schmidt") && asked.contains("never be sent"),
+        "{asked}"
+    );
+    type_keys(&c, ESCAPE).await;
+    wait_for(&c, "!document.getElementById('withdraw-dialog').open").await;
+    assert_eq!(
+        driver
+            .store()
+            .get(queued.id)
+            .expect("get")
+            .expect("there")
+            .status,
+        Status::Ready
+    );
+
+    js(
+        &c,
+        &format!("document.querySelector('{row} .withdraw').click()"),
+    )
+    .await;
+    wait_for(&c, "document.getElementById('withdraw-dialog').open").await;
+    click(&c, "withdraw-confirm").await;
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row}').dataset.status === 'withdrawn'"),
+    )
+    .await;
+    let text = js_string(&c, &format!("document.querySelector('{row}').textContent")).await;
+    assert!(
+        text.contains("Withdrawn by") && text.contains("never sent"),
+        "{text}"
+    );
+    let number = claimdesk_model::claim_number::claim_number(queued.id);
+    let said = js_string(&c, "document.getElementById('notice').textContent").await;
+    assert!(said.contains(&number), "{said}");
+    // The sending bar counts it no more.
+    wait_for(
+        &c,
+        "document.getElementById('sync-pending').textContent.includes('nothing waiting')",
+    )
+    .await;
+    screenshot(&c, "withdrawn.png").await;
+
+    // The draft in the form: withdrawn from its row, the form starts a new claim.
+    type_into(&c, "f-email", "draft@example.com").await;
+    wait_for(
+        &c,
+        "document.getElementById('save-state').dataset.state === 'saved'",
+    )
+    .await;
+    let draft: String = js_string(
+        &c,
+        "document.querySelector('#queue-list li.current').dataset.id",
+    )
+    .await;
+    js(
+        &c,
+        "document.querySelector('#queue-list li.current .withdraw').click()",
+    )
+    .await;
+    wait_for(&c, "document.getElementById('withdraw-dialog').open").await;
+    click(&c, "withdraw-confirm").await;
+    wait_for(&c, "document.getElementById('f-email').value === ''").await;
+    c.close().await.expect("close");
+    let store = driver.store();
+    for id in [queued.id.to_string(), draft] {
+        let id: claimdesk_model::ClaimId = id.parse().expect("id");
+        assert_eq!(
+            store.get(id).expect("get").expect("kept").status,
+            Status::Withdrawn
+        );
+    }
 }

@@ -186,6 +186,36 @@ function askReset() {
   $('reset-cancel').focus();
 }
 
+let withdrawing = null; // the claim the withdraw dialog asks about
+
+function askWithdraw(id, c) {
+  withdrawing = id;
+  $('withdraw-body').textContent = t('withdraw.body', { name: c.contact_name || t('queue.no_name') });
+  $('withdraw-dialog').showModal();
+  $('withdraw-cancel').focus();
+}
+
+async function confirmWithdraw() {
+  $('withdraw-dialog').close();
+  const id = withdrawing;
+  withdrawing = null;
+  if (!id) return;
+  const inForm = id === claimId;
+  if (inForm) {
+    // Let a pending autosave land first; the claim is the store's to close after that.
+    clearTimeout(timer);
+    await chain;
+  }
+  try {
+    const row = await api.withdrawClaim(id);
+    notice(t('withdraw.done', { number: row.claim_number }));
+    if (inForm) startNew(form.read());
+    queue.update(id);
+  } catch (e) {
+    notice(errorText(api.asError(e)), 'error');
+  }
+}
+
 async function confirmReset() {
   $('reset-dialog').close();
   clearTimeout(timer);
@@ -241,6 +271,8 @@ function wire() {
   $('reset').addEventListener('click', askReset);
   $('reset-cancel').addEventListener('click', () => $('reset-dialog').close());
   $('reset-confirm').addEventListener('click', confirmReset);
+  $('withdraw-cancel').addEventListener('click', () => $('withdraw-dialog').close());
+  $('withdraw-confirm').addEventListener('click', confirmWithdraw);
   // Leaving the window or hiding it flushes the pending save at once.
   window.addEventListener('blur', enqueueSave);
   document.addEventListener('visibilitychange', enqueueSave);
@@ -269,7 +301,7 @@ async function main() {
   });
   wire();
   help.setup();
-  queue.setup({ open: openDraft, summary: sync.showSummary });
+  queue.setup({ open: openDraft, withdraw: askWithdraw, summary: sync.showSummary });
   await sync.setup({ changed: queue.update, notice, count: queue.showCount });
   showDisk(data.disk);
   showKeyNotice(data);

@@ -11,6 +11,7 @@ const PAGE = 50;
 const $ = (id) => document.getElementById(id);
 
 let onOpen = () => {};
+let onWithdraw = () => {};
 let onSummary = () => {};
 let current = null; // the claim in the form
 let next = null; // where the next page starts
@@ -33,9 +34,13 @@ function query(after = null) {
 
 const filtered = () => ['queue-search', 'queue-status', 'queue-from', 'queue-to'].some((id) => $(id).value);
 
-/** Wires search and filters; `open(id, claim)` opens a row, `summary(s)` gets the counts. */
-export function setup({ open, summary }) {
+/**
+ * Wires search and filters; `open(id, claim)` opens a row, `withdraw(id, claim)` asks to
+ * withdraw one, `summary(s)` gets the counts.
+ */
+export function setup({ open, withdraw, summary }) {
   onOpen = open;
+  onWithdraw = withdraw;
   onSummary = summary;
   $('queue-status').replaceChildren(
     new Option(t('queue.all_statuses'), ''),
@@ -167,7 +172,7 @@ function row(c) {
   const is = vocab.status(c.status);
   li.className = 'claim';
   // Styled by what the status means, not by its name.
-  for (const trait of ['pending', 'uploading', 'delivered', 'refused']) li.classList.toggle(`is-${trait}`, !!is[trait]);
+  for (const trait of ['pending', 'uploading', 'delivered', 'refused', 'withdrawn']) li.classList.toggle(`is-${trait}`, !!is[trait]);
   li.dataset.id = c.id;
   li.dataset.created = c.created_at;
   li.dataset.status = c.status;
@@ -194,13 +199,25 @@ function row(c) {
   } else if (c.problem && is.pending) {
     li.title = errorText(c.problem);
   }
+  if (is.withdrawn) {
+    const when = c.withdrawn_at ? formatDateTime(c.withdrawn_at) : '';
+    li.append(el('p', 'problem', t('queue.withdrawn_by', { who: c.withdrawn_by || '', when })));
+  }
+  const actions = el('div', 'row-actions', '');
   if (c.editable && c.id !== current) {
     const label = is.refused ? t('sync.fix') : t('queue.open');
     const open = el('button', 'open', label);
     open.type = 'button';
     open.addEventListener('click', () => onOpen(c.id, c));
-    li.append(open);
+    actions.append(open);
   }
+  if (is.withdrawable) {
+    const withdraw = el('button', 'withdraw', t('queue.withdraw'));
+    withdraw.type = 'button';
+    withdraw.addEventListener('click', () => onWithdraw(c.id, c));
+    actions.append(withdraw);
+  }
+  if (actions.childElementCount) li.append(actions);
   return li;
 }
 

@@ -80,6 +80,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         thumb: Option<PathBuf>,
     },
+    /// Withdraw a claim (draft, queued or needing attention): it is never sent, stays listed
+    /// as withdrawn with who and when, and its attachments are deleted.
+    Withdraw {
+        /// The claim id (a UUID).
+        id: String,
+    },
     /// Apply the retention settings now, as the app does at start and daily: sent claims
     /// past their time lose their photos, then their personal data (a tombstone keeps the
     /// case reference). Unsent claims are never touched.
@@ -234,6 +240,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     one_line(&c.product_name)
                 )?;
             }
+        }
+        Command::Withdraw { id } => {
+            let id: ClaimId = id.parse()?;
+            let row = store.withdraw(id, &paths::current_user())?;
+            writeln!(out, "withdrawn {} {}", row.id, row.claim_number)?;
         }
         Command::Purge { dry_run } => {
             let r = store.retention()?;

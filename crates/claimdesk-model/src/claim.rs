@@ -72,6 +72,8 @@ crate::vocabulary! {
     ///                    ▲                  │
     ///                    └────retryable─────┤
     ///                                       └──rejected──▶ needs_attention ──edit──▶ draft
+    ///
+    /// draft, ready, needs_attention ──withdraw──▶ withdrawn
     /// ```
     pub enum Status ("status") {
         /// Being typed; may be incomplete or invalid.
@@ -84,6 +86,8 @@ crate::vocabulary! {
         Sent = "sent",
         /// Rejected by the claims service; the clerk must fix it.
         NeedsAttention = "needs_attention",
+        /// Taken back by the clerk before it was sent: never sent; kept, greyed, in the list.
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -96,6 +100,12 @@ impl Status {
     /// Whether the claim waits in the outbox (queued, or an upload started).
     pub fn is_pending(self) -> bool {
         matches!(self, Status::Ready | Status::Sending)
+    }
+
+    /// Whether the clerk may withdraw the claim: not while an upload of it is under way, not
+    /// once the service has it.
+    pub fn is_withdrawable(self) -> bool {
+        matches!(self, Status::Draft | Status::Ready | Status::NeedsAttention)
     }
 }
 
@@ -114,6 +124,10 @@ pub struct StatusTraits {
     pub delivered: bool,
     /// The claims service refused it; the clerk must fix it.
     pub refused: bool,
+    /// The clerk may withdraw it ([`Status::is_withdrawable`]).
+    pub withdrawable: bool,
+    /// It was withdrawn: shown greyed, never sent.
+    pub withdrawn: bool,
 }
 
 impl Status {
@@ -126,6 +140,8 @@ impl Status {
             uploading: self == Status::Sending,
             delivered: self == Status::Sent,
             refused: self == Status::NeedsAttention,
+            withdrawable: self.is_withdrawable(),
+            withdrawn: self == Status::Withdrawn,
         }
     }
 }
@@ -294,6 +310,10 @@ pub struct ClaimSummary {
     pub sent_at: Option<String>,
     /// Why the last send did not succeed (for `needs_attention`, the service's reasons).
     pub problem: Option<crate::wire::ErrorBody>,
+    /// When the clerk withdrew it.
+    pub withdrawn_at: Option<String>,
+    /// Who withdrew it (the computer's user).
+    pub withdrawn_by: Option<String>,
 }
 
 /// The current time as stored: RFC 3339, UTC, milliseconds.

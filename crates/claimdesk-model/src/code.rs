@@ -45,6 +45,8 @@ crate::vocabulary! {
         ClaimNotFound = "claim.not_found",
         /// The claim has left the clerk's hands.
         ClaimNotEditable = "claim.not_editable",
+        /// The claim cannot be withdrawn now (being sent, sent, or withdrawn already).
+        ClaimNotWithdrawable = "claim.not_withdrawable",
         /// The service holds a different claim under this id.
         ClaimConflict = "claim.conflict",
         /// The claim part is not a claim.

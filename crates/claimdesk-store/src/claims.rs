@@ -87,7 +87,7 @@ fn read_claim(row: &Row<'_>) -> rusqlite::Result<Result<Claim>> {
 /// The columns of a queue row, for [`read_summary`].
 pub(crate) const SUMMARY_SELECT: &str =
     "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
-         queued_at, case_reference, sent_at, sync_problem
+         queued_at, case_reference, sent_at, sync_problem, withdrawn_at, withdrawn_by
      FROM claims";
 
 /// One queue row from [`SUMMARY_SELECT`]'s columns.
@@ -98,6 +98,7 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
     let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
     let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
     let problem: Option<String> = r.get(10)?;
+    let (withdrawn_at, withdrawn_by) = (r.get(11)?, r.get(12)?);
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
         claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
@@ -112,6 +113,8 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
         case_reference,
         sent_at,
         problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
+        withdrawn_at,
+        withdrawn_by,
     }))
 }
 
@@ -224,6 +227,37 @@ impl Store {
             out.push(row??);
         }
         Ok(out)
+    }
+
+    /// Withdraws a claim the clerk takes back before it is sent (a draft, a queued claim, or
+    /// one that needs attention): it will never be sent, stays listed as withdrawn with who
+    /// and when, and its attachments are dropped, all in one transaction. The sync engine
+    /// only ever picks a `ready` claim, in its own transaction, so of a withdrawal and an
+    /// upload starting exactly one wins.
+    pub fn withdraw(&mut self, id: ClaimId, by: &str) -> Result<ClaimSummary> {
+        let now = now_timestamp();
+        self.write(|tx| {
+            let claim = get_in(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            if !claim.status.is_withdrawable() {
+                return Err(StoreError::NotWithdrawable {
+                    id,
+                    status: claim.status,
+                });
+            }
+            tx.execute(
+                "DELETE FROM attachments WHERE claim_id = ?1",
+                [id.to_string()],
+            )?;
+            tx.execute(
+                "UPDATE claims SET status = ?2, withdrawn_at = ?3, withdrawn_by = ?4,
+                     updated_at = ?3, sync_problem = NULL
+                 WHERE id = ?1",
+                rusqlite::params![id.to_string(), Status::Withdrawn.as_str(), now, by],
+            )?;
+            Ok(())
+        })?;
+        tracing::info!(claim = %id, "withdrawn");
+        self.summary(id)?.ok_or(StoreError::NotFound(id))
     }
 
     /// How many claims are stored.

@@ -72,6 +72,15 @@ pub enum StoreError {
         /// Its status.
         status: Status,
     },
+    /// The claim cannot be withdrawn: an upload of it is under way, the service has it, or
+    /// it was withdrawn already.
+    #[error("claim {id} is {status} and cannot be withdrawn")]
+    NotWithdrawable {
+        /// The claim.
+        id: ClaimId,
+        /// Its status.
+        status: Status,
+    },
     /// The claim breaks the rules; each problem names its field.
     #[error("the claim is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -106,6 +115,7 @@ impl StoreError {
             StoreError::SchemaTooNew { .. } => ErrorCode::StoreSchemaTooNew,
             StoreError::NotFound(_) => ErrorCode::ClaimNotFound,
             StoreError::NotEditable { .. } => ErrorCode::ClaimNotEditable,
+            StoreError::NotWithdrawable { .. } => ErrorCode::ClaimNotWithdrawable,
             StoreError::Invalid(_) => ErrorCode::Validation,
             StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
             StoreError::TooManyAttachments => ErrorCode::AttachmentsTooMany,

@@ -49,3 +49,12 @@ pub fn log_dir(dev: bool) -> PathBuf {
     let base = if dev { base.join("dev") } else { base };
     base.join("logs")
 }
+
+/// Who is using this computer, as the OS says (`$USER`, `$USERNAME` on Windows): recorded
+/// with a withdrawal.
+pub fn current_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -1,6 +1,6 @@
 //! Retention: how long a sent claim's photos and its customer's personal data stay on this
-//! device, and the purge that applies it. Only `sent` claims are ever touched (the claims
-//! service has them); a purged claim leaves a [`Tombstone`] so its case reference can still
+//! device, and the purge that applies it. Only `sent` claims (the claims service has them)
+//! and `withdrawn` ones (never to be sent) are ever touched; a purged claim leaves a [`Tombstone`] so its case reference can still
 //! be looked up. The freed pages leave the file (incremental vacuum, then a WAL checkpoint);
 //! `secure_delete` zeroes what was deleted, and the search index removes a deleted claim's
 //! words for real (its `secure-delete` option, set by migration 006).
@@ -142,11 +142,11 @@ impl Store {
     /// then the freed pages leave the file. With `dry_run`, only counts what would go.
     pub fn purge(&mut self, now: DateTime<Utc>, dry_run: bool) -> Result<PurgeReport> {
         let cut = self.retention()?.cutoffs(now);
-        let sent = Status::Sent.as_str();
+        let (sent, withdrawn) = (Status::Sent.as_str(), Status::Withdrawn.as_str());
         if dry_run {
             let claims: i64 = self.conn.query_row(
-                "SELECT count(*) FROM claims WHERE status = ?1 AND updated_at < ?2",
-                params![sent, cut.personal],
+                "SELECT count(*) FROM claims WHERE status IN (?1, ?3) AND updated_at < ?2",
+                params![sent, cut.personal, withdrawn],
                 |r| r.get(0),
             )?;
             let photos: i64 = self.conn.query_row(
@@ -179,12 +179,12 @@ impl Store {
                 "INSERT OR REPLACE INTO tombstones
                      (id, case_reference, product_name, status, created_at, sent_at, purged_at)
                  SELECT id, case_reference, product_name, status, created_at, sent_at, ?3
-                 FROM claims WHERE status = ?1 AND updated_at < ?2",
-                params![sent, cut.personal, purged_at],
+                 FROM claims WHERE status IN (?1, ?4) AND updated_at < ?2",
+                params![sent, cut.personal, purged_at, withdrawn],
             )?;
             let claims = tx.execute(
-                "DELETE FROM claims WHERE status = ?1 AND updated_at < ?2",
-                params![sent, cut.personal],
+                "DELETE FROM claims WHERE status IN (?1, ?3) AND updated_at < ?2",
+                params![sent, cut.personal, withdrawn],
             )?;
             Ok((photos as u64, claims as u64))
         })?;

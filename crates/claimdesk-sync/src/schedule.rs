@@ -52,6 +52,8 @@ pub enum Wake {
     SettingsChanged,
     /// A claim was queued: send it if nothing says to wait.
     ClaimQueued,
+    /// A claim left the queue (withdrawn): no pass, only the counts reported again.
+    QueueChanged,
 }
 
 /// How a pass ended, as far as pacing cares.
@@ -187,6 +189,7 @@ impl Schedule {
                 true
             }
             Wake::ClaimQueued => online,
+            Wake::QueueChanged => false,
         }
     }
 
@@ -354,6 +357,10 @@ mod tests {
         s.after_pass(trouble(false), 0.0);
         s.after_pass(trouble(false), 0.0);
         assert!(!s.on_wake(Wake::ClaimQueued, false));
+        assert!(
+            !s.on_wake(Wake::QueueChanged, true),
+            "a withdrawal starts no pass"
+        );
         // ...and it did not reset the backoff.
         assert_eq!(s.after_pass(trouble(false), 0.0).timer, Some(secs(8)));
     }

@@ -262,3 +262,34 @@ fn formulas_in_cells_are_exported_as_text_and_imported_back_byte_exact() {
     assert_eq!(export(&second), export(&first));
     assert!(export(&second).contains("\"contact_name\": \"=1+1\""));
 }
+
+#[test]
+fn withdraw_takes_a_queued_claim_back_for_good() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let id = "0193a1b2-0000-7000-8000-0000000000d1";
+    let file = dir.path().join("claims.json");
+    std::fs::write(
+        &file,
+        serde_json::json!([claim_json(id, "Jana", "10117")]).to_string(),
+    )
+    .expect("write");
+    let data = dir.path().join("data");
+    assert!(cli(&data, &["import", file.to_str().expect("utf-8")])
+        .status
+        .success());
+    let o = cli(&data, &["withdraw", id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("withdrawn {id} ")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&cli(&data, &["list"])).contains("withdrawn"));
+    let again = cli(&data, &["withdraw", id]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("cannot be withdrawn"),
+        "{}",
+        stderr(&again)
+    );
+}

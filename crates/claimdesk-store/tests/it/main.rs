@@ -10,3 +10,4 @@ mod records;
 mod retention;
 mod store;
 mod transactions;
+mod withdraw;

@@ -1,0 +1,102 @@
+//! Withdrawing: a claim the clerk takes back is never sent, stays listed (who, when), and its
+//! attachments go; a claim being sent or sent cannot be withdrawn.
+
+use claimdesk_model::attachment::{sha256_hex, NewAttachment};
+use claimdesk_model::sample::valid_fields;
+use claimdesk_model::wire::ErrorBody;
+use claimdesk_model::{ClaimId, Kind, MediaType, Status};
+use claimdesk_store::{Store, Vault};
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Store::open_dir(dir.path(), &Vault::for_tests(dir.path())).expect("open");
+    (dir, s)
+}
+
+fn with_photo(store: &mut Store) -> ClaimId {
+    let id = ClaimId::new();
+    let bytes = b"%PDF-1.4 receipt".to_vec();
+    store.save_draft(id, &valid_fields()).expect("draft");
+    store
+        .add_attachment(
+            id,
+            Kind::Receipt,
+            "receipt.pdf",
+            &NewAttachment {
+                media_type: MediaType::Pdf,
+                bytes: &bytes,
+                sha256: &sha256_hex(&bytes),
+                width: 0,
+                height: 0,
+                pages: Some(1),
+                thumbnail: None,
+            },
+        )
+        .expect("photo");
+    id
+}
+
+#[test]
+fn a_queued_claim_withdrawn_is_never_sent_and_keeps_who_and_when() {
+    let (_dir, mut store) = store();
+    let id = with_photo(&mut store);
+    store.submit(id, &valid_fields()).expect("queue");
+    let row = store.withdraw(id, "counter-2").expect("withdraw");
+    assert_eq!(row.status, Status::Withdrawn);
+    assert_eq!(row.withdrawn_by.as_deref(), Some("counter-2"));
+    assert!(row.withdrawn_at.is_some());
+    assert!(store.attachments(id).expect("photos").is_empty());
+    assert!(
+        store.pick_next().expect("pick").is_none(),
+        "nothing to send"
+    );
+    assert_eq!(store.outbox_summary().expect("summary").pending, 0);
+    // Listed still, and not editable or withdrawable again.
+    assert_eq!(store.list().expect("list")[0].status, Status::Withdrawn);
+    let again = store.withdraw(id, "counter-2").expect_err("twice");
+    assert_eq!(again.code(), "claim.not_withdrawable");
+    let edit = store.save_draft(id, &valid_fields()).expect_err("no edits");
+    assert_eq!(edit.code(), "claim.not_editable");
+}
+
+#[test]
+fn drafts_and_refused_claims_can_be_withdrawn_but_not_one_being_sent_or_sent() {
+    let (_dir, mut store) = store();
+    let draft = with_photo(&mut store);
+    assert_eq!(
+        store.withdraw(draft, "me").expect("draft").status,
+        Status::Withdrawn
+    );
+
+    let refused = ClaimId::new();
+    store.submit(refused, &valid_fields()).expect("queue");
+    let picked = store.pick_next().expect("pick").expect("one");
+    assert_eq!(picked.payload.id, refused);
+    let sending = store.withdraw(refused, "me").expect_err("in flight");
+    assert_eq!(sending.code(), "claim.not_withdrawable");
+    let body = ErrorBody {
+        code: "validation".into(),
+        message: "no".into(),
+        field: None,
+        errors: Vec::new(),
+        params: Vec::new(),
+    };
+    store.record_rejected(refused, &body).expect("refused");
+    let row = store.withdraw(refused, "me").expect("needs attention");
+    assert_eq!(row.status, Status::Withdrawn);
+    assert!(row.problem.is_none());
+
+    let sent = ClaimId::new();
+    store.submit(sent, &valid_fields()).expect("queue");
+    store.pick_next().expect("pick").expect("one");
+    store
+        .record_sent(&claimdesk_model::wire::Receipt {
+            id: sent,
+            case_reference: "CD-AAAA-BBBB".into(),
+            received_at: "2026-11-26T00:00:00Z".into(),
+            status: "received".into(),
+        })
+        .expect("sent");
+    let err = store.withdraw(sent, "me").expect_err("sent");
+    assert_eq!(err.code(), "claim.not_withdrawable");
+}
