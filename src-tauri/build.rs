@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "diagnostics",
     "open_log_folder",
     "withdraw_claim",
+    "edit_claim",
 ];
 
 fn main() {

@@ -12,7 +12,7 @@ use claimdesk_model::{
 use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::queue::{ListQuery, Page};
 use claimdesk_store::{Defaults, OutboxSummary, Tombstone, Vault, VaultKind};
-use claimdesk_sync::{Connection, Wake};
+use claimdesk_sync::{Connection, Edit, EditError, SyncSettings, Wake};
 use serde::Serialize;
 use tauri::State;
 
@@ -213,6 +213,46 @@ pub async fn list_claims(
             tombstone,
         })
     })
+}
+
+/// How *Edit* on a queued claim ended.
+#[derive(Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EditOutcome {
+    /// Back in the form, out of the queue.
+    Editing {
+        /// The claim to load.
+        claim: ClaimView,
+    },
+    /// The service had it already; it is sent now.
+    AlreadySent {
+        /// The service's case reference.
+        case_reference: String,
+    },
+}
+
+/// *Edit* on a queued claim: takes it back into the form, asking the service first if an
+/// earlier upload may have reached it (see `claimdesk_sync::take_back`).
+#[tauri::command]
+pub async fn edit_claim(state: State<'_, AppState>, id: ClaimId) -> Result<EditOutcome, UiError> {
+    let fallback = SyncSettings::from_env();
+    let edit = claimdesk_sync::take_back(state.store()?, fallback.as_ref(), id).await;
+    if let Some(sync) = state.sync.get() {
+        sync.wake(Wake::QueueChanged);
+    }
+    match edit {
+        Ok(Edit::Editing(claim)) => Ok(EditOutcome::Editing {
+            claim: claim.into(),
+        }),
+        Ok(Edit::AlreadySent(receipt)) => Ok(EditOutcome::AlreadySent {
+            case_reference: receipt.case_reference,
+        }),
+        Err(EditError::Store(e)) => Err(e.into()),
+        Err(EditError::CannotCheck(e)) => {
+            Err(UiError::new(claimdesk_model::ErrorCode::ClaimEditUnchecked)
+                .with("message", e.problem().message))
+        }
+    }
 }
 
 /// Withdraws a claim (after the window asked the clerk): never sent, kept in the list with

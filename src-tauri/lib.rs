@@ -95,6 +95,7 @@ pub fn run() {
             commands::open_claim,
             commands::disk_space,
             commands::withdraw_claim,
+            commands::edit_claim,
             attach::attach_files,
             attach::attach_dialog,
             attach::attach_pasted,

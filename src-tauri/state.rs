@@ -45,6 +45,12 @@ impl AppState {
         }
     }
 
+    /// The store's lock itself, for work that must not hold it throughout (asking the service
+    /// while the window keeps saving).
+    pub fn store(&self) -> Result<&Mutex<Store>, UiError> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+
     /// Runs `f` with the store locked.
     pub fn with_store<T>(
         &self,

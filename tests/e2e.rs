@@ -999,3 +999,58 @@ async fn a_queued_claim_and_the_open_draft_can_be_withdrawn_after_asking() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_queued_claim_is_taken_back_corrected_and_queued_again_under_its_id() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let queued = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: claimdesk_model::now_timestamp(),
+        updated_at: claimdesk_model::now_timestamp(),
+        fields: claimdesk_model::sample::valid_fields(),
+    };
+    driver.store().import(&queued).expect("import");
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{}\"]", queued.id);
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .edit') !== null"),
+    )
+    .await;
+    js(
+        &c,
+        &format!("document.querySelector('{row} .edit').click()"),
+    )
+    .await;
+    // Out of the queue, into the form, everything kept.
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row}').dataset.status === 'draft'"),
+    )
+    .await;
+    assert_eq!(value(&c, "email").await, queued.fields.email);
+    let said = js_string(&c, "document.getElementById('notice').textContent").await;
+    assert!(said.contains("back in the form"), "{said}");
+    screenshot(&c, "taken-back.png").await;
+
+    js(&c, "document.getElementById('f-issue').select()").await;
+    type_into(&c, "f-issue", "Corrected: it does not charge at all.").await;
+    type_keys(&c, CTRL_ENTER).await;
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row}').dataset.status === 'ready'"),
+    )
+    .await;
+    c.close().await.expect("close");
+    let all = driver.store().all().expect("claims");
+    assert_eq!(all.len(), 1, "the same claim, not a second one");
+    assert_eq!(all[0].id, queued.id);
+    assert_eq!(all[0].status, Status::Ready);
+    assert!(
+        all[0].fields.issue.starts_with("Corrected"),
+        "{}",
+        all[0].fields.issue
+    );
+}

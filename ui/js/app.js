@@ -186,6 +186,25 @@ function askReset() {
   $('reset-cancel').focus();
 }
 
+/** *Edit* on a queued claim: back into the form, or the service's receipt if it had it. */
+async function editQueued(id) {
+  await enqueueSave();
+  try {
+    const r = await api.editClaim(id);
+    if (r.outcome === 'editing') {
+      loadClaim(r.claim);
+      setSaveState('restored', { time: formatTime(r.claim.updated_at) });
+      notice(t('edit.taken_back', { number: r.claim.claim_number }));
+      focusFirstEmpty();
+    } else {
+      notice(t('edit.already_sent', { reference: r.case_reference }));
+    }
+  } catch (e) {
+    notice(errorText(api.asError(e)), 'error');
+  }
+  queue.update(id);
+}
+
 let withdrawing = null; // the claim the withdraw dialog asks about
 
 function askWithdraw(id, c) {
@@ -301,7 +320,7 @@ async function main() {
   });
   wire();
   help.setup();
-  queue.setup({ open: openDraft, withdraw: askWithdraw, summary: sync.showSummary });
+  queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, summary: sync.showSummary });
   await sync.setup({ changed: queue.update, notice, count: queue.showCount });
   showDisk(data.disk);
   showKeyNotice(data);

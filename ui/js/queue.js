@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 
 let onOpen = () => {};
 let onWithdraw = () => {};
+let onEdit = () => {};
 let onSummary = () => {};
 let current = null; // the claim in the form
 let next = null; // where the next page starts
@@ -35,11 +36,12 @@ function query(after = null) {
 const filtered = () => ['queue-search', 'queue-status', 'queue-from', 'queue-to'].some((id) => $(id).value);
 
 /**
- * Wires search and filters; `open(id, claim)` opens a row, `withdraw(id, claim)` asks to
- * withdraw one, `summary(s)` gets the counts.
+ * Wires search and filters; `open(id, claim)` opens a row, `edit(id)` takes a queued one
+ * back, `withdraw(id, claim)` asks to withdraw one, `summary(s)` gets the counts.
  */
-export function setup({ open, withdraw, summary }) {
+export function setup({ open, edit, withdraw, summary }) {
   onOpen = open;
+  onEdit = edit;
   onWithdraw = withdraw;
   onSummary = summary;
   $('queue-status').replaceChildren(
@@ -210,6 +212,12 @@ function row(c) {
     open.type = 'button';
     open.addEventListener('click', () => onOpen(c.id, c));
     actions.append(open);
+  }
+  if (is.pending && !is.uploading) {
+    const edit = el('button', 'edit', t('queue.edit'));
+    edit.type = 'button';
+    edit.addEventListener('click', () => onEdit(c.id));
+    actions.append(edit);
   }
   if (is.withdrawable) {
     const withdraw = el('button', 'withdraw', t('queue.withdraw'));

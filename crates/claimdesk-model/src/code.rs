@@ -45,6 +45,10 @@ crate::vocabulary! {
         ClaimNotFound = "claim.not_found",
         /// The claim has left the clerk's hands.
         ClaimNotEditable = "claim.not_editable",
+        /// The claim is being uploaded right now.
+        ClaimUploading = "claim.uploading",
+        /// The service could not be asked whether an earlier upload of the claim arrived.
+        ClaimEditUnchecked = "claim.edit_unchecked",
         /// The claim cannot be withdrawn now (being sent, sent, or withdrawn already).
         ClaimNotWithdrawable = "claim.not_withdrawable",
         /// The service holds a different claim under this id.

@@ -229,6 +229,50 @@ impl Store {
         Ok(out)
     }
 
+    /// Takes a queued claim back into the clerk's hands (*Edit*): it leaves the queue as a
+    /// draft with everything kept, same id. A draft or a refused claim is editable already.
+    /// If an earlier upload may have reached the service (`attempts > 0`) and `checked` is
+    /// false, nothing changes and [`TakeBack::AskService`] says to ask it first: a claim the
+    /// service has must become `sent`, not a draft that would be refused as a conflict.
+    pub fn take_back(&mut self, id: ClaimId, checked: bool) -> Result<TakeBack> {
+        let now = now_timestamp();
+        let taken = self.write(|tx| {
+            let claim = get_in(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            match claim.status {
+                Status::Draft | Status::NeedsAttention => return Ok(Some(claim)),
+                Status::Ready => {}
+                status => return Err(StoreError::NotEditable { id, status }),
+            }
+            let attempts: i64 = tx.query_row(
+                "SELECT attempts FROM claims WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )?;
+            if attempts > 0 && !checked {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE claims SET status = ?2, updated_at = ?3, failed_in_a_row = 0,
+                     sync_problem = NULL
+                 WHERE id = ?1 AND status = ?4",
+                params![
+                    id.to_string(),
+                    Status::Draft.as_str(),
+                    now,
+                    Status::Ready.as_str()
+                ],
+            )?;
+            Ok(get_in(tx, id)?)
+        })?;
+        Ok(match taken {
+            Some(claim) => {
+                tracing::info!(claim = %id, "taken back to edit");
+                TakeBack::Editing(claim)
+            }
+            None => TakeBack::AskService,
+        })
+    }
+
     /// Withdraws a claim the clerk takes back before it is sent (a draft, a queued claim, or
     /// one that needs attention): it will never be sent, stays listed as withdrawn with who
     /// and when, and its attachments are dropped, all in one transaction. The sync engine
@@ -270,6 +314,16 @@ impl Store {
                 })?;
         Ok(n.unsigned_abs())
     }
+}
+
+/// What [`Store::take_back`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakeBack {
+    /// The claim is a draft (or was editable already): open it in the form.
+    Editing(Claim),
+    /// An earlier upload may have reached the service: ask it, then call again with
+    /// `checked` (or record its receipt if it has the claim).
+    AskService,
 }
 
 /// Stores the valid, normalised `fields` as the queued claim `id` inside `tx` and remembers

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use attachments::AttachmentInfo;
 pub use claimdesk_model::attachment::{Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
-pub use claims::ImportOutcome;
+pub use claims::{ImportOutcome, TakeBack};
 pub use outbox::{OutboxSummary, Outgoing, BACK_OF_THE_QUEUE_AFTER};
 pub use retention::{PurgeReport, Retention, Tombstone};
 pub use schema::{migrate_to, SCHEMA_VERSION};
@@ -114,6 +114,10 @@ impl StoreError {
             StoreError::Migration(_) => ErrorCode::StoreMigration,
             StoreError::SchemaTooNew { .. } => ErrorCode::StoreSchemaTooNew,
             StoreError::NotFound(_) => ErrorCode::ClaimNotFound,
+            StoreError::NotEditable {
+                status: Status::Sending,
+                ..
+            } => ErrorCode::ClaimUploading,
             StoreError::NotEditable { .. } => ErrorCode::ClaimNotEditable,
             StoreError::NotWithdrawable { .. } => ErrorCode::ClaimNotWithdrawable,
             StoreError::Invalid(_) => ErrorCode::Validation,

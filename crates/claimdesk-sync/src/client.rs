@@ -4,6 +4,7 @@ use crate::outcome::{classify, classify_ping, Answer, SyncError};
 use claimdesk_model::wire::{
     Receipt, CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
 };
+use claimdesk_model::ClaimId;
 use claimdesk_store::Outgoing;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Body, Url};
@@ -131,6 +132,27 @@ impl Client {
         let body = response.bytes().await.map_err(network_error)?;
         progress(total, total);
         classify(out.payload.id, head.answer(&body))
+    }
+}
+
+impl Client {
+    /// Asks the service whether it has claim `id` (`GET /v1/claims/{id}`): its receipt if so,
+    /// `None` only when the service itself says it has none. Anything else (offline, a login
+    /// page, a proxy's 404) is an error: "not found" must come from the service.
+    pub async fn find(&self, id: ClaimId) -> Result<Option<Receipt>, SyncError> {
+        let response = self
+            .http
+            .get(self.url(&format!("{CLAIMS_PATH}/{id}"))?)
+            .bearer_auth(&self.config.token)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let head = Head::of(&response);
+        let body = response.bytes().await.map_err(network_error)?;
+        if head.status == 404 && head.from_service {
+            return Ok(None);
+        }
+        classify(id, head.answer(&body)).map(Some)
     }
 }
 

@@ -1,10 +1,10 @@
 //! The sync engine: one uploader that drains the outbox oldest first, and the loop that runs
 //! it whenever there is something to send and a connection to send it over.
 
-use crate::client::{Client, ClientConfig, Progress, CONNECT_TIMEOUT, READ_TIMEOUT};
+use crate::client::{Client, Progress, CONNECT_TIMEOUT, READ_TIMEOUT};
 use crate::outcome::SyncError;
 use crate::schedule::{Backoff, PassOutcome, Schedule, Stop, Wait, Wake};
-use crate::settings::{server_url, SyncSettings};
+use crate::settings::SyncSettings;
 use claimdesk_model::attachment::megabytes;
 use claimdesk_model::wire::{ErrorBody, Receipt};
 use claimdesk_model::{ClaimId, ErrorCode, Status};
@@ -165,20 +165,9 @@ impl Engine {
     }
 
     fn client(&self) -> std::result::Result<Client, SyncError> {
-        let settings = self
-            .settings()
-            .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
-        if settings.server_url.trim().is_empty() {
-            return Err(SyncError::NotConfigured("no server address".to_owned()));
-        }
-        if settings.device_token.trim().is_empty() {
-            return Err(SyncError::NotConfigured("no device token".to_owned()));
-        }
-        let url =
-            server_url(&settings.server_url).map_err(|e| SyncError::NotConfigured(e.message))?;
-        let mut config = ClientConfig::new(url, settings.device_token.trim().to_owned());
-        (config.connect_timeout, config.read_timeout) = self.timeouts;
-        Client::new(config)
+        self.settings()
+            .map_err(|e| SyncError::NotConfigured(e.to_string()))?
+            .client(self.timeouts)
     }
 
     /// Sends every queued claim, oldest first, until the outbox is empty or the connection

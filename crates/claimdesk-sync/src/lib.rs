@@ -11,9 +11,11 @@ pub mod engine;
 pub mod outcome;
 pub mod schedule;
 pub mod settings;
+pub mod take_back;
 
 pub use client::{Client, ClientConfig};
 pub use engine::{Connection, Engine, Observer, PassReport, SyncEvent, SyncStatus};
 pub use outcome::SyncError;
 pub use schedule::{Backoff, Schedule, Wake};
 pub use settings::SyncSettings;
+pub use take_back::{take_back, Edit, EditError};

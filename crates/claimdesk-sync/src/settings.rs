@@ -1,10 +1,12 @@
 //! Where to send claims and with which device token, as the clerk set them in Settings.
 
+use crate::{Client, ClientConfig, SyncError};
 use claimdesk_model::{ErrorCode, FieldError};
 use claimdesk_store::{Result, Store};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use std::time::Duration;
 
 const URL_KEY: &str = "sync.server_url";
 const AUTO_KEY: &str = "sync.auto_send";
@@ -91,6 +93,21 @@ impl SyncSettings {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// A client for the configured service, with these (connect, read) timeouts; an error
+    /// says what is missing.
+    pub fn client(&self, timeouts: (Duration, Duration)) -> std::result::Result<Client, SyncError> {
+        if self.server_url.trim().is_empty() {
+            return Err(SyncError::NotConfigured("no server address".to_owned()));
+        }
+        if self.device_token.trim().is_empty() {
+            return Err(SyncError::NotConfigured("no device token".to_owned()));
+        }
+        let url = server_url(&self.server_url).map_err(|e| SyncError::NotConfigured(e.message))?;
+        let mut config = ClientConfig::new(url, self.device_token.trim().to_owned());
+        (config.connect_timeout, config.read_timeout) = timeouts;
+        Client::new(config)
     }
 
     /// Every problem with the settings, by field.

@@ -7,3 +7,4 @@ mod locks;
 mod nginx;
 mod settings;
 mod stuck;
+mod take_back;

@@ -1,0 +1,126 @@
+//! *Edit* on a queued claim against the real service through the fault proxy: a claim whose
+//! earlier upload reached the service ends `sent` with the service's reference (never a draft
+//! that would be refused as a conflict); one whose upload never arrived becomes a draft; and
+//! while the service cannot be asked, it stays queued.
+
+use claimdesk_model::Status;
+use claimdesk_store::{Store, Vault};
+use claimdesk_sync::{take_back, Edit, EditError, SyncSettings};
+use claimdesk_testkit::proxy::{Fault, Proxy};
+use claimdesk_testkit::{queue_claims, Server};
+use std::sync::Mutex;
+
+use crate::faults::engine;
+
+fn settings(url: &str, token: &str) -> SyncSettings {
+    SyncSettings {
+        server_url: url.to_owned(),
+        device_token: token.to_owned(),
+        auto_send: true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_that_reached_the_service_makes_the_edit_a_receipt() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    let ids = queue_claims(&mut store, 1, 1, 5_000);
+    drop(store);
+    // The service stores the claim, but its answer is lost on the way back.
+    proxy.fail_next_posts(&[Fault::ResetAfterCommit]);
+    let mut engine = engine(&client, &proxy.url, &server.token);
+    let report = engine.pass().await.expect("pass");
+    assert!(report.stopped.is_some());
+    drop(engine);
+
+    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
+    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+        .await
+        .expect("asked");
+    let Edit::AlreadySent(receipt) = edit else {
+        panic!("the service had it: {edit:?}");
+    };
+    let (_, stored) = server.intake.find(ids[0]).expect("find").expect("there");
+    assert_eq!(receipt.case_reference, stored.case_reference);
+    let store = store.into_inner().expect("store");
+    let claim = store.summary(ids[0]).expect("summary").expect("claim");
+    assert_eq!(claim.status, Status::Sent);
+    assert_eq!(claim.case_reference, Some(stored.case_reference));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_that_never_arrived_lets_the_claim_be_edited() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    let ids = queue_claims(&mut store, 1, 1, 5_000);
+    drop(store);
+    proxy.fail_next_posts(&[Fault::ResetBeforeBody]);
+    let mut engine = engine(&client, &proxy.url, &server.token);
+    assert!(engine.pass().await.expect("pass").stopped.is_some());
+    drop(engine);
+
+    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
+    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+        .await
+        .expect("asked");
+    let Edit::Editing(claim) = edit else {
+        panic!("the service never had it: {edit:?}");
+    };
+    assert_eq!(claim.id, ids[0]);
+    assert_eq!(claim.status, Status::Draft);
+    assert_eq!(claim.fields, claimdesk_testkit::fields(0));
+    assert!(server.intake.find(ids[0]).expect("find").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn while_the_service_cannot_be_asked_the_claim_stays_queued() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    let ids = queue_claims(&mut store, 1, 1, 5_000);
+    drop(store);
+    proxy.fail_next_posts(&[Fault::ResetAfterBody]);
+    let mut engine = engine(&client, &proxy.url, &server.token);
+    assert!(engine.pass().await.expect("pass").stopped.is_some());
+    drop(engine);
+
+    // A captive portal answers in the service's place.
+    proxy.fail_every(Some(Fault::Portal));
+    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
+    let err = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+        .await
+        .expect_err("cannot ask");
+    assert!(matches!(err, EditError::CannotCheck(_)), "{err:?}");
+    let store = store.into_inner().expect("store");
+    assert_eq!(
+        store
+            .summary(ids[0])
+            .expect("summary")
+            .expect("claim")
+            .status,
+        Status::Ready
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_never_tried_is_taken_back_without_asking() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    let ids = queue_claims(&mut store, 1, 0, 0);
+    let store = Mutex::new(store);
+    // No service at all: it is not needed.
+    let edit = take_back(&store, None, ids[0]).await.expect("taken back");
+    assert!(
+        matches!(edit, Edit::Editing(ref c) if c.status == Status::Draft),
+        "{edit:?}"
+    );
+}
