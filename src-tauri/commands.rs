@@ -222,7 +222,7 @@ pub enum EditOutcome {
     /// Back in the form, out of the queue.
     Editing {
         /// The claim to load.
-        claim: ClaimView,
+        claim: Box<ClaimView>,
     },
     /// The service had it already; it is sent now.
     AlreadySent {
@@ -242,7 +242,7 @@ pub async fn edit_claim(state: State<'_, AppState>, id: ClaimId) -> Result<EditO
     }
     match edit {
         Ok(Edit::Editing(claim)) => Ok(EditOutcome::Editing {
-            claim: claim.into(),
+            claim: Box::new((*claim).into()),
         }),
         Ok(Edit::AlreadySent(receipt)) => Ok(EditOutcome::AlreadySent {
             case_reference: receipt.case_reference,

@@ -262,12 +262,12 @@ impl Store {
                     Status::Ready.as_str()
                 ],
             )?;
-            Ok(get_in(tx, id)?)
+            get_in(tx, id)
         })?;
         Ok(match taken {
             Some(claim) => {
                 tracing::info!(claim = %id, "taken back to edit");
-                TakeBack::Editing(claim)
+                TakeBack::Editing(Box::new(claim))
             }
             None => TakeBack::AskService,
         })
@@ -320,7 +320,7 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TakeBack {
     /// The claim is a draft (or was editable already): open it in the form.
-    Editing(Claim),
+    Editing(Box<Claim>),
     /// An earlier upload may have reached the service: ask it, then call again with
     /// `checked` (or record its receipt if it has the claim).
     AskService,

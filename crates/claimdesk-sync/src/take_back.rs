@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     /// The claim is a draft again: open it in the form.
-    Editing(Claim),
+    Editing(Box<Claim>),
     /// The service had it already: it is `sent` now, with this receipt.
     AlreadySent(Receipt),
 }
