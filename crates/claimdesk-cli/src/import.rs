@@ -32,6 +32,10 @@ pub fn run(
         path: file.to_owned(),
         source,
     })?;
+    // A bundle (an object, where an export is an array) brings its claims' attachments too.
+    if format == Format::Json && text.trim_start().starts_with('{') {
+        return import_bundle(store, file, &text, out);
+    }
     let raws = records::read(&text, format).map_err(|source| CliError::File {
         path: file.to_owned(),
         source,
@@ -91,4 +95,44 @@ pub fn run(
 
 fn chrono_today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
+}
+
+/// Imports a bundle (`export --format bundle`): claims with their attachments, checked
+/// against their hashes, idempotent by claim id.
+fn import_bundle(
+    store: &mut Store,
+    file: &Path,
+    text: &str,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let bundle: claimdesk_store::bundle::Bundle =
+        serde_json::from_str(text).map_err(|e| CliError::File {
+            path: file.to_owned(),
+            source: records::FileError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            },
+        })?;
+    if bundle.format != claimdesk_store::bundle::FORMAT
+        || bundle.version > claimdesk_store::bundle::VERSION
+    {
+        return Err(CliError::UnknownFormat(file.to_owned()));
+    }
+    let report = store.import_bundle(&bundle)?;
+    for (id, why) in &report.refused {
+        eprintln!("{}: claim {id}: {why}", file.display());
+    }
+    writeln!(
+        out,
+        "imported {}, already present {}, rejected {}",
+        report.inserted,
+        report.present,
+        report.refused.len()
+    )?;
+    if report.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::RowsRejected(report.refused.len()))
+    }
 }

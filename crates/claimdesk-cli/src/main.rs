@@ -109,12 +109,14 @@ enum Command {
 enum FormatArg {
     Json,
     Csv,
+    /// The claims not yet sent with their attachments' bytes, to import on another device.
+    Bundle,
 }
 
 impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Self {
         match f {
-            FormatArg::Json => Format::Json,
+            FormatArg::Json | FormatArg::Bundle => Format::Json,
             FormatArg::Csv => Format::Csv,
         }
     }
@@ -271,12 +273,24 @@ fn run(cli: Cli) -> Result<(), CliError> {
             writeln!(out)?;
         }
         Command::Export { format, output } => {
-            let claims = store.export_all()?;
+            let claims = match format {
+                FormatArg::Bundle => Vec::new(),
+                _ => store.export_all()?,
+            };
+            let bundle = match format {
+                FormatArg::Bundle => Some(store.bundle()?),
+                _ => None,
+            };
             let write = |w: &mut dyn Write| -> Result<(), records::FileError> {
                 let mut w = std::io::BufWriter::new(w);
-                match format {
-                    FormatArg::Json => records::write_json(&claims, &mut w),
-                    FormatArg::Csv => records::write_csv(&claims, &mut w),
+                match (format, &bundle) {
+                    (FormatArg::Bundle, Some(b)) => {
+                        serde_json::to_writer(&mut w, b).map_err(std::io::Error::from)?;
+                        w.flush()?;
+                        Ok(())
+                    }
+                    (FormatArg::Csv, _) => records::write_csv(&claims, &mut w),
+                    _ => records::write_json(&claims, &mut w),
                 }
             };
             match output {

@@ -99,40 +99,7 @@ impl Store {
             if count as usize >= MAX_ATTACHMENTS {
                 return Err(StoreError::TooManyAttachments);
             }
-            let id = AttachmentId::new();
-            tx.execute(
-                "INSERT INTO attachments (id, claim_id, kind, media_type, sha256, byte_size, width,
-                 height, pages, original_name, data, thumbnail, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    id.to_string(),
-                    claim_id.to_string(),
-                    kind.as_str(),
-                    new.media_type.as_str(),
-                    new.sha256,
-                    new.bytes.len() as i64,
-                    new.width,
-                    new.height,
-                    new.pages,
-                    original_name,
-                    new.bytes,
-                    new.thumbnail,
-                    now_timestamp(),
-                ],
-            )?;
-            Ok(AttachmentInfo {
-                id,
-                claim_id,
-                kind,
-                media_type: new.media_type,
-                sha256: new.sha256.to_owned(),
-                byte_size: new.bytes.len() as u64,
-                width: new.width,
-                height: new.height,
-                pages: new.pages,
-                original_name: original_name.to_owned(),
-                thumbnail: new.thumbnail.map(<[u8]>::to_vec),
-            })
+            insert_in(tx, claim_id, kind, original_name, new)
         })
     }
 
@@ -224,4 +191,49 @@ impl Store {
         )?;
         Ok(n.unsigned_abs())
     }
+}
+
+/// Stores one attachment of `claim_id` inside the caller's transaction (no checks: the
+/// caller has made them).
+pub(crate) fn insert_in(
+    tx: &rusqlite::Transaction<'_>,
+    claim_id: ClaimId,
+    kind: Kind,
+    original_name: &str,
+    new: &NewAttachment<'_>,
+) -> Result<AttachmentInfo> {
+    let id = AttachmentId::new();
+    tx.execute(
+        "INSERT INTO attachments (id, claim_id, kind, media_type, sha256, byte_size, width,
+         height, pages, original_name, data, thumbnail, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            id.to_string(),
+            claim_id.to_string(),
+            kind.as_str(),
+            new.media_type.as_str(),
+            new.sha256,
+            new.bytes.len() as i64,
+            new.width,
+            new.height,
+            new.pages,
+            original_name,
+            new.bytes,
+            new.thumbnail,
+            now_timestamp(),
+        ],
+    )?;
+    Ok(AttachmentInfo {
+        id,
+        claim_id,
+        kind,
+        media_type: new.media_type,
+        sha256: new.sha256.to_owned(),
+        byte_size: new.bytes.len() as u64,
+        width: new.width,
+        height: new.height,
+        pages: new.pages,
+        original_name: original_name.to_owned(),
+        thumbnail: new.thumbnail.map(<[u8]>::to_vec),
+    })
 }

@@ -356,7 +356,7 @@ fn submit_in(tx: &Transaction<'_>, id: ClaimId, normalised: ClaimFields) -> Resu
 
 /// Inserts an imported claim inside `tx` unless its id is stored; a queued one gets its
 /// place in the queue in the same transaction.
-fn import_in(tx: &Transaction<'_>, claim: &Claim) -> Result<ImportOutcome> {
+pub(crate) fn import_in(tx: &Transaction<'_>, claim: &Claim) -> Result<ImportOutcome> {
     let changed = tx.execute(insert_new_sql(), params_from_iter(bind(claim)))?;
     if changed == 1 && claim.status == Status::Ready {
         tx.execute(
@@ -435,7 +435,7 @@ fn attachments_too_large(total: u64) -> FieldError {
         .with("max_mb", mb(MAX_CLAIM_BYTES))
 }
 
-pub(super) fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
+pub(crate) fn get_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<Option<Claim>> {
     let sql = format!("{} WHERE id = ?1", select_sql());
     conn.query_row(&sql, [id.to_string()], read_claim)
         .optional()?

@@ -7,6 +7,7 @@
 //! ([`records`]).
 
 mod attachments;
+pub mod bundle;
 mod cipher;
 mod claims;
 pub mod disk;

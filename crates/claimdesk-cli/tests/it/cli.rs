@@ -293,3 +293,117 @@ fn withdraw_takes_a_queued_claim_back_for_good() {
         stderr(&again)
     );
 }
+
+#[test]
+fn a_bundle_moves_the_queue_with_its_photos_to_another_device_byte_exact() {
+    use claimdesk_model::attachment::{sha256_hex, NewAttachment};
+    use claimdesk_store::{Store, Vault};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    let open =
+        |data: &Path| Store::open_dir(data, &Vault::files(data.join(".keys"))).expect("store");
+    let photo: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let queued = claimdesk_model::ClaimId::new();
+    {
+        let mut store = open(&first);
+        store
+            .save_draft(queued, &claimdesk_model::sample::valid_fields())
+            .expect("draft");
+        store
+            .add_attachment(
+                queued,
+                claimdesk_model::Kind::Receipt,
+                "IMG_0001.HEIC",
+                &NewAttachment {
+                    media_type: claimdesk_model::MediaType::Jpeg,
+                    bytes: &photo,
+                    sha256: &sha256_hex(&photo),
+                    width: 640,
+                    height: 480,
+                    pages: None,
+                    thumbnail: Some(b"thumb"),
+                },
+            )
+            .expect("photo");
+        store
+            .submit(queued, &claimdesk_model::sample::valid_fields())
+            .expect("queue");
+    }
+    let bundle = dir.path().join("queue.json");
+    let o = cli(
+        &first,
+        &[
+            "export",
+            "--format",
+            "bundle",
+            "-o",
+            bundle.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bundle)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "the bundle holds customers' data");
+    }
+
+    let o = cli(&second, &["import", bundle.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 1, already present 0, rejected 0"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cli(&second, &["import", bundle.to_str().expect("utf-8")]);
+    assert!(
+        stdout(&o).contains("imported 0, already present 1"),
+        "{}",
+        stdout(&o)
+    );
+    {
+        let store = open(&second);
+        let claim = store.get(queued).expect("get").expect("moved");
+        assert_eq!(claim.status, claimdesk_model::Status::Ready);
+        assert_eq!(
+            claim.fields,
+            open(&first)
+                .get(queued)
+                .expect("get")
+                .expect("there")
+                .fields
+        );
+        let attachments = store.attachments(queued).expect("photos");
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].original_name, "IMG_0001.HEIC");
+        assert_eq!(
+            attachments[0].thumbnail.as_deref(),
+            Some(b"thumb".as_slice())
+        );
+        let bytes = store
+            .attachment_data(attachments[0].id)
+            .expect("data")
+            .expect("bytes");
+        assert_eq!(bytes, photo, "byte-exact");
+    }
+
+    // A bundle whose photo was changed on the way is refused, and nothing of that claim kept.
+    let text = std::fs::read_to_string(&bundle).expect("read");
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    value["claims"][0]["attachments"][0]["data"] = "AAAA".into();
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, value.to_string()).expect("write");
+    let third = dir.path().join("third");
+    let o = cli(&third, &["import", tampered.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("does not match its SHA-256"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(open(&third).count().expect("count"), 0);
+}
