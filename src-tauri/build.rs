@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "open_log_folder",
     "withdraw_claim",
     "edit_claim",
+    "export_claims",
 ];
 
 fn main() {

@@ -215,6 +215,44 @@ pub async fn list_claims(
     })
 }
 
+/// What *Export…* wrote.
+#[derive(Serialize)]
+pub struct Exported {
+    /// Where.
+    path: String,
+    /// How many claims.
+    count: usize,
+}
+
+/// *Export…*: every claim, with what happened to it, to a CSV (or JSON) file the clerk
+/// picks; `None` if the dialog was cancelled.
+#[tauri::command]
+pub async fn export_claims(state: State<'_, AppState>) -> Result<Option<Exported>, UiError> {
+    let today = chrono::Local::now().format("%Y-%m-%d");
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_title("Export claims")
+        .set_file_name(format!("claimdesk-claims-{today}.csv"))
+        .add_filter("CSV (spreadsheets)", &["csv"])
+        .add_filter("JSON", &["json"])
+        .save_file()
+        .await
+    else {
+        return Ok(None);
+    };
+    let path = file.path().to_owned();
+    let written = state.with_store(|s| Ok(s.export_file(&path)))?;
+    let count = written.map_err(|e| {
+        UiError::new(claimdesk_model::ErrorCode::ExportFailed)
+            .with("path", path.display().to_string())
+            .with("message", e.to_string())
+    })?;
+    tracing::info!(count, "claims exported");
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        count,
+    }))
+}
+
 /// How *Edit* on a queued claim ended.
 #[derive(Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

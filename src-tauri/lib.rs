@@ -96,6 +96,7 @@ pub fn run() {
             commands::disk_space,
             commands::withdraw_claim,
             commands::edit_claim,
+            commands::export_claims,
             attach::attach_files,
             attach::attach_dialog,
             attach::attach_pasted,

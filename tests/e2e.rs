@@ -1054,3 +1054,76 @@ async fn a_queued_claim_is_taken_back_corrected_and_queued_again_under_its_id() 
         all[0].fields.issue
     );
 }
+
+/// Types `path` into the native GTK file dialog titled `title` and confirms it (xdotool: the
+/// dialog is GTK's own window, out of WebDriver's reach; under Xvfb there is no window
+/// manager to give it the keyboard, so it is focused by hand).
+fn answer_file_dialog(title: &str, path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let window = loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .output()
+            .expect("xdotool is installed (scripts/setup.sh --test)");
+        if let Some(w) = String::from_utf8_lossy(&out.stdout).lines().next() {
+            break w.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no file dialog titled {title}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let xdo = |args: &[&str]| {
+        let status = Command::new("xdotool")
+            .args(args)
+            .status()
+            .expect("xdotool");
+        assert!(status.success(), "xdotool {args:?}");
+    };
+    xdo(&["windowfocus", "--sync", &window]);
+    xdo(&["key", "--window", &window, "ctrl+a"]);
+    let path = path.to_str().expect("utf-8 path");
+    xdo(&["type", "--window", &window, "--delay", "10", path]);
+    xdo(&["key", "--window", &window, "Return"]);
+}
+
+#[tokio::test]
+async fn export_writes_every_claim_to_the_file_chosen_in_the_save_dialog() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let claim = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: claimdesk_model::now_timestamp(),
+        updated_at: claimdesk_model::now_timestamp(),
+        fields: claimdesk_model::ClaimFields {
+            contact_name: "=HYPERLINK(\"http://evil.example\")".into(),
+            ..claimdesk_model::sample::valid_fields()
+        },
+    };
+    driver.store().import(&claim).expect("import");
+    let c = driver.open_app().await;
+    let out = tempfile::tempdir().expect("tmp");
+    let file = out.path().join("claims.csv");
+    // The click returns at once; the command waits for the dialog.
+    js(
+        &c,
+        "setTimeout(() => document.getElementById('export-claims').click(), 0) && 1",
+    )
+    .await;
+    let chosen = file.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Export claims", &chosen))
+        .await
+        .expect("dialog");
+    wait_for(
+        &c,
+        "document.getElementById('notice').textContent.includes('exported to')",
+    )
+    .await;
+    c.close().await.expect("close");
+    let text = std::fs::read_to_string(&file).expect("the export");
+    assert!(text.contains(&claim.id.to_string()), "{text}");
+    assert!(text.contains(&claimdesk_model::claim_number::claim_number(claim.id)));
+    assert!(
+        text.contains(",\"'=HYPERLINK("),
+        "a formula is text: {text}"
+    );
+}

@@ -31,6 +31,7 @@ export const diagnostics = () => invoke('diagnostics');
 export const diskSpace = () => invoke('disk_space');
 export const withdrawClaim = (id) => invoke('withdraw_claim', { id });
 export const editClaim = (id) => invoke('edit_claim', { id });
+export const exportClaims = () => invoke('export_claims');
 export const openLogFolder = () => invoke('open_log_folder');
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 

@@ -205,6 +205,16 @@ async function editQueued(id) {
   queue.update(id);
 }
 
+/** *Export…*: every claim to a file the clerk picks. */
+async function exportClaims() {
+  try {
+    const done = await api.exportClaims();
+    if (done) notice(t('export.done', { count: done.count, path: done.path }));
+  } catch (e) {
+    notice(errorText(api.asError(e)), 'error');
+  }
+}
+
 let withdrawing = null; // the claim the withdraw dialog asks about
 
 function askWithdraw(id, c) {
@@ -291,6 +301,7 @@ function wire() {
   $('reset-cancel').addEventListener('click', () => $('reset-dialog').close());
   $('reset-confirm').addEventListener('click', confirmReset);
   $('withdraw-cancel').addEventListener('click', () => $('withdraw-dialog').close());
+  $('export-claims').addEventListener('click', exportClaims);
   $('withdraw-confirm').addEventListener('click', confirmWithdraw);
   // Leaving the window or hiding it flushes the pending save at once.
   window.addEventListener('blur', enqueueSave);

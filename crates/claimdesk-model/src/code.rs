@@ -45,6 +45,8 @@ crate::vocabulary! {
         ClaimNotFound = "claim.not_found",
         /// The claim has left the clerk's hands.
         ClaimNotEditable = "claim.not_editable",
+        /// An export file could not be written.
+        ExportFailed = "export.failed",
         /// The claim is being uploaded right now.
         ClaimUploading = "claim.uploading",
         /// The service could not be asked whether an earlier upload of the claim arrived.

@@ -135,6 +135,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes every claim to `path` (0600), as CSV unless the name ends in `.json`; returns
+    /// how many. The app's *Export…* (the file chosen in the save dialog).
+    pub fn export_file(&self, path: &std::path::Path) -> Result<usize, FileError> {
+        let records = self
+            .export_all()
+            .map_err(|e| FileError::Write(std::io::Error::other(e.to_string())))?;
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mut out = std::io::BufWriter::new(crate::perms::private_file(path)?);
+        if json {
+            write_json(&records, &mut out)?;
+        } else {
+            write_csv(&records, &mut out)?;
+        }
+        out.flush()?;
+        out.into_inner()
+            .map_err(|e| FileError::Write(e.into_error()))?
+            .sync_all()?;
+        Ok(records.len())
+    }
+}
+
 /// A claim's history columns, read alongside it.
 #[derive(Default)]
 struct History {

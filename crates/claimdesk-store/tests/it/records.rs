@@ -184,3 +184,25 @@ fn an_export_says_what_happened_to_each_claim_and_what_is_attached() {
     assert_eq!(cell_attachments[0]["kind"], "receipt");
     assert_eq!(cell_attachments[0]["media_type"], "application/pdf");
 }
+
+#[test]
+fn the_apps_export_writes_csv_or_json_by_the_chosen_name_and_keeps_it_private() {
+    let (dir, store) = store_with_two();
+    let csv = dir.path().join("claims-2026-11-26.csv");
+    assert_eq!(store.export_file(&csv).expect("csv"), 2);
+    let text = std::fs::read_to_string(&csv).expect("read");
+    assert!(text.starts_with("id,status,"));
+    assert_eq!(records::read(&text, Format::Csv).expect("csv").len(), 2);
+    let json = dir.path().join("claims.JSON");
+    store.export_file(&json).expect("json");
+    let text = std::fs::read_to_string(&json).expect("read");
+    assert_eq!(records::read(&text, Format::Json).expect("json").len(), 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [&csv, &json] {
+            let mode = std::fs::metadata(f).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
