@@ -7,7 +7,8 @@ use claimdesk_model::attachment::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES, MAX_FILE_BYT
 use claimdesk_model::claim::{StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS};
 use claimdesk_model::claim_number::claim_number;
 use claimdesk_model::{
-    validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, FieldError, Kind, Status,
+    validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError, Kind,
+    Status,
 };
 use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::queue::{ListQuery, Page};
@@ -60,6 +61,8 @@ pub struct Vocabulary {
     connections: &'static [Connection],
     /// A queued claim older than this many days raises the alert.
     stale_after_days: u32,
+    /// Error codes that mean "claimed before": the window asks for a reason and tries again.
+    duplicate_codes: [ErrorCode; 2],
 }
 
 /// A purchase channel as the form offers it.
@@ -101,6 +104,10 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
             kinds: Kind::ALL,
             connections: Connection::ALL,
             stale_after_days: STALE_AFTER_DAYS,
+            duplicate_codes: [
+                ErrorCode::ClaimDuplicateSerial,
+                ErrorCode::ClaimDuplicateOrder,
+            ],
         },
         draft: draft.map(Into::into),
         defaults,
@@ -159,14 +166,53 @@ pub async fn save_draft(
 }
 
 /// Queues the claim (Save & next customer); the store remembers its channel and country in
-/// the same transaction.
+/// the same transaction. A valid claim for a serial number, or an order and product, already
+/// claimed on this device is refused with the earlier claim named, until the clerk gives a
+/// reason (`duplicate_reason`): it then travels with the claim in its staff note.
 #[tauri::command]
 pub async fn submit_claim(
     state: State<'_, AppState>,
     id: Option<ClaimId>,
-    fields: ClaimFields,
+    mut fields: ClaimFields,
+    duplicate_reason: Option<String>,
 ) -> Result<ClaimView, UiError> {
     let id = id.unwrap_or_default();
+    let earlier = if validate::problems(&fields).is_empty() {
+        state.with_store(|s| s.duplicates(id, &fields))?
+    } else {
+        Vec::new()
+    };
+    if let Some(first) = earlier.first() {
+        let reference = first
+            .case_reference
+            .clone()
+            .unwrap_or_else(|| first.claim_number.clone());
+        match duplicate_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            None => {
+                let date = first.created_at.get(..10).unwrap_or(&first.created_at);
+                let error = if first.by_serial {
+                    UiError::new(ErrorCode::ClaimDuplicateSerial)
+                        .with("value", validate::normalise_serial(&fields.serial_number))
+                } else {
+                    UiError::new(ErrorCode::ClaimDuplicateOrder)
+                        .with("value", fields.order_id.trim())
+                        .with("product", fields.product_name.trim())
+                };
+                return Err(error.with("date", date).with("reference", reference));
+            }
+            Some(reason) => {
+                let note = format!("[duplicate of {reference}] {reason}");
+                fields.staff_note = match fields.staff_note.trim() {
+                    "" => note,
+                    kept => format!("{kept}\n{note}"),
+                };
+            }
+        }
+    }
     let claim = state.with_store(|s| s.submit(id, &fields))?;
     if let Some(sync) = state.sync.get() {
         sync.wake(Wake::ClaimQueued);
@@ -242,7 +288,7 @@ pub async fn export_claims(state: State<'_, AppState>) -> Result<Option<Exported
     let path = file.path().to_owned();
     let written = state.with_store(|s| Ok(s.export_file(&path)))?;
     let count = written.map_err(|e| {
-        UiError::new(claimdesk_model::ErrorCode::ExportFailed)
+        UiError::new(ErrorCode::ExportFailed)
             .with("path", path.display().to_string())
             .with("message", e.to_string())
     })?;
@@ -287,8 +333,7 @@ pub async fn edit_claim(state: State<'_, AppState>, id: ClaimId) -> Result<EditO
         }),
         Err(EditError::Store(e)) => Err(e.into()),
         Err(EditError::CannotCheck(e)) => {
-            Err(UiError::new(claimdesk_model::ErrorCode::ClaimEditUnchecked)
-                .with("message", e.problem().message))
+            Err(UiError::new(ErrorCode::ClaimEditUnchecked).with("message", e.problem().message))
         }
     }
 }

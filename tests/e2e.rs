@@ -1127,3 +1127,82 @@ async fn export_writes_every_claim_to_the_file_chosen_in_the_save_dialog() {
         "a formula is text: {text}"
     );
 }
+
+#[tokio::test]
+async fn a_serial_claimed_before_is_queued_again_only_with_a_reason() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let earlier = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: "2026-02-01T10:00:00.000Z".into(),
+        updated_at: "2026-02-01T10:00:00.000Z".into(),
+        fields: claimdesk_model::ClaimFields {
+            serial_number: "FY529241".into(),
+            ..claimdesk_model::sample::valid_fields()
+        },
+    };
+    driver.store().import(&earlier).expect("import");
+    let c = driver.open_app().await;
+    // The same product again, its serial typed another way, on another order.
+    let mut fields = claimdesk_model::sample::valid_fields();
+    fields.order_id = "302-7654321-1234567".into();
+    fields.serial_number = "sn fy529241".into();
+    for (name, v) in [
+        ("channel", fields.channel.clone()),
+        ("marketplace", fields.marketplace.clone()),
+        ("order_id", fields.order_id.clone()),
+        ("purchase_date", fields.purchase_date.clone()),
+        ("email", fields.email.clone()),
+        ("contact_name", fields.contact_name.clone()),
+        ("product_name", fields.product_name.clone()),
+        ("serial_number", fields.serial_number.clone()),
+        ("country", fields.country.clone()),
+        ("city", fields.city.clone()),
+        ("postal_code", fields.postal_code.clone()),
+        ("issue", fields.issue.clone()),
+    ] {
+        let script = format!(
+            "const e = document.getElementById('f-{name}'); e.value = {v:?}; \
+             e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             e.dispatchEvent(new Event('change', {{bubbles: true}}));"
+        );
+        c.execute(&script, vec![]).await.expect("fill");
+    }
+    js(&c, "document.getElementById('f-issue').focus()").await;
+    type_keys(&c, CTRL_ENTER).await;
+    wait_for(&c, "document.getElementById('duplicate-dialog').open").await;
+    let said = js_string(&c, "document.getElementById('duplicate-body').textContent").await;
+    let number = claimdesk_model::claim_number::claim_number(earlier.id);
+    assert!(
+        said.contains("FY529241") && said.contains("2026-02-01") && said.contains(&number),
+        "{said}"
+    );
+    screenshot(&c, "duplicate.png").await;
+    // No reason, no queueing.
+    type_keys(&c, ENTER).await;
+    assert_eq!(
+        js(&c, "document.getElementById('duplicate-dialog').open").await,
+        serde_json::json!(true)
+    );
+    type_keys(&c, &format!("Replacement failed too{ENTER}")).await;
+    wait_for(
+        &c,
+        "document.querySelectorAll('#queue-list .claim[data-status=\"ready\"]').length === 2",
+    )
+    .await;
+    c.close().await.expect("close");
+    let all = driver.store().all().expect("claims");
+    let second = all
+        .iter()
+        .find(|x| x.id != earlier.id)
+        .expect("the new claim");
+    assert!(
+        second
+            .fields
+            .staff_note
+            .ends_with(&format!("[duplicate of {number}] Replacement failed too")),
+        "{}",
+        second.fields.staff_note
+    );
+}

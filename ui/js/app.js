@@ -127,11 +127,11 @@ function focusFirstEmpty() {
   (first || form.input('email')).focus();
 }
 
-async function submit() {
+async function submit(duplicateReason = null) {
   await enqueueSave();
   const fields = form.read();
   try {
-    const claim = await api.submitClaim(claimId, fields);
+    const claim = await api.submitClaim(claimId, fields, duplicateReason);
     notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }));
     // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
@@ -143,10 +143,28 @@ async function submit() {
       attachments.showError(e.errors.find((x) => x.field === 'attachments'));
       form.focusFirstError(e.errors);
       notice(tn('submit.invalid', e.errors.length), 'error');
+    } else if (vocab.isDuplicate(e.code)) {
+      askDuplicate(e);
     } else {
       notice(errorText(e), 'error');
     }
   }
+}
+
+/** The same product was claimed before: queue it only with the clerk's reason. */
+function askDuplicate(e) {
+  $('duplicate-body').textContent = errorText(e);
+  $('duplicate-reason').value = '';
+  $('duplicate-dialog').showModal();
+  $('duplicate-reason').focus();
+}
+
+function confirmDuplicate(ev) {
+  ev.preventDefault();
+  const reason = $('duplicate-reason').value.trim();
+  if (!reason) return $('duplicate-reason').focus();
+  $('duplicate-dialog').close();
+  submit(reason);
 }
 
 async function openDraft(id, summary) {
@@ -302,6 +320,8 @@ function wire() {
   $('reset-confirm').addEventListener('click', confirmReset);
   $('withdraw-cancel').addEventListener('click', () => $('withdraw-dialog').close());
   $('export-claims').addEventListener('click', exportClaims);
+  $('duplicate-form').addEventListener('submit', confirmDuplicate);
+  $('duplicate-cancel').addEventListener('click', () => $('duplicate-dialog').close());
   $('withdraw-confirm').addEventListener('click', confirmWithdraw);
   // Leaving the window or hiding it flushes the pending save at once.
   window.addEventListener('blur', enqueueSave);

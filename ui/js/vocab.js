@@ -33,3 +33,6 @@ export const remembered = () => vocab.remembered;
 
 /** A queued claim older than this many days raises the alert. */
 export const staleAfterDays = () => vocab.stale_after_days;
+
+/** Whether an error code means "claimed before" (the window then asks for a reason). */
+export const isDuplicate = (code) => vocab.duplicate_codes.includes(code);

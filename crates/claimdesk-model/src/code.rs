@@ -45,6 +45,10 @@ crate::vocabulary! {
         ClaimNotFound = "claim.not_found",
         /// The claim has left the clerk's hands.
         ClaimNotEditable = "claim.not_editable",
+        /// An earlier claim has the same serial number.
+        ClaimDuplicateSerial = "claim.duplicate_serial",
+        /// An earlier claim has the same order and product.
+        ClaimDuplicateOrder = "claim.duplicate_order",
         /// An export file could not be written.
         ExportFailed = "export.failed",
         /// The claim is being uploaded right now.

@@ -273,6 +273,55 @@ impl Store {
         })
     }
 
+    /// Other claims on this device for what looks like the same product: the same
+    /// normalised serial number, or the same order id and product name (any status but
+    /// withdrawn), oldest first.
+    pub fn duplicates(&self, id: ClaimId, fields: &ClaimFields) -> Result<Vec<Duplicate>> {
+        let serial = validate::normalise_serial(&fields.serial_number);
+        let order = fields.order_id.trim();
+        let product = fields.product_name.trim();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, created_at, case_reference, serial_number = ?2 AND ?2 <> ''
+             FROM claims
+             WHERE id <> ?1 AND status <> ?5
+               AND ((?2 <> '' AND serial_number = ?2)
+                 OR (?3 <> '' AND order_id = ?3 AND lower(product_name) = lower(?4)))
+             ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                id.to_string(),
+                serial,
+                order,
+                product,
+                Status::Withdrawn.as_str()
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (other, created_at, case_reference, by_serial) = row?;
+            let other: ClaimId = other
+                .parse()
+                .map_err(|e: BadClaimId| StoreError::Corrupt(e.to_string()))?;
+            out.push(Duplicate {
+                claim_number: claimdesk_model::claim_number::claim_number(other),
+                id: other,
+                created_at,
+                case_reference,
+                by_serial,
+            });
+        }
+        Ok(out)
+    }
+
     /// Withdraws a claim the clerk takes back before it is sent (a draft, a queued claim, or
     /// one that needs attention): it will never be sent, stays listed as withdrawn with who
     /// and when, and its attachments are dropped, all in one transaction. The sync engine
@@ -314,6 +363,21 @@ impl Store {
                 })?;
         Ok(n.unsigned_abs())
     }
+}
+
+/// An earlier claim for what looks like the same product.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Duplicate {
+    /// The earlier claim.
+    pub id: ClaimId,
+    /// Its claim number.
+    pub claim_number: String,
+    /// When it was started.
+    pub created_at: String,
+    /// The service's reference, once sent.
+    pub case_reference: Option<String>,
+    /// Matched by serial number (else by order and product).
+    pub by_serial: bool,
 }
 
 /// What [`Store::take_back`] did.

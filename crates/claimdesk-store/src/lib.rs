@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use attachments::AttachmentInfo;
 pub use claimdesk_model::attachment::{Kind, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
-pub use claims::{ImportOutcome, TakeBack};
+pub use claims::{Duplicate, ImportOutcome, TakeBack};
 pub use outbox::{OutboxSummary, Outgoing, BACK_OF_THE_QUEUE_AFTER};
 pub use retention::{PurgeReport, Retention, Tombstone};
 pub use schema::{migrate_to, SCHEMA_VERSION};

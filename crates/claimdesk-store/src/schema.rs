@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_queue.sql"),
     include_str!("migrations/006_retention.sql"),
     include_str!("migrations/007_withdrawn.sql"),
+    include_str!("migrations/008_duplicates.sql"),
 ];
 
 /// The schema version this build writes.

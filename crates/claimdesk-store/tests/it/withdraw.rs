@@ -1,5 +1,6 @@
 //! Withdrawing: a claim the clerk takes back is never sent, stays listed (who, when), and its
-//! attachments go; a claim being sent or sent cannot be withdrawn.
+//! attachments go; a claim being sent or sent cannot be withdrawn. And the earlier claims
+//! for the same product that the window asks about before queueing another.
 
 use claimdesk_model::attachment::{sha256_hex, NewAttachment};
 use claimdesk_model::sample::valid_fields;
@@ -99,4 +100,40 @@ fn drafts_and_refused_claims_can_be_withdrawn_but_not_one_being_sent_or_sent() {
         .expect("sent");
     let err = store.withdraw(sent, "me").expect_err("sent");
     assert_eq!(err.code(), "claim.not_withdrawable");
+}
+
+#[test]
+fn an_earlier_claim_for_the_same_serial_or_order_is_found() {
+    let (_dir, mut store) = store();
+    let first = ClaimId::new();
+    store.submit(first, &valid_fields()).expect("first");
+    // Typed differently, the same serial ("SN: fy529241" is stored as FY529241).
+    let mut again = valid_fields();
+    again.order_id = "999-0000000-0000000".into();
+    again.serial_number = "fy 529241".into();
+    let second = ClaimId::new();
+    let found = store.duplicates(second, &again).expect("duplicates");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, first);
+    assert!(found[0].by_serial);
+    // Same order and product, no serial.
+    let mut order = valid_fields();
+    order.serial_number.clear();
+    order.product_name = "powercore 10000".into();
+    let found = store.duplicates(second, &order).expect("duplicates");
+    assert_eq!(found.len(), 1);
+    assert!(!found[0].by_serial);
+    // A claim is not its own duplicate; a different product on the same order is none.
+    assert!(store
+        .duplicates(first, &valid_fields())
+        .expect("self")
+        .is_empty());
+    order.product_name = "Soundcore Life Q30".into();
+    assert!(store.duplicates(second, &order).expect("other").is_empty());
+    // A withdrawn claim does not count.
+    store.withdraw(first, "me").expect("withdraw");
+    assert!(store
+        .duplicates(second, &again)
+        .expect("withdrawn")
+        .is_empty());
 }
