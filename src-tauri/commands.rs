@@ -166,7 +166,8 @@ pub async fn save_draft(
 }
 
 /// Queues the claim (Save & next customer); the store remembers its channel and country in
-/// the same transaction. A valid claim for a serial number, or an order and product, already
+/// the same transaction. Without a receipt it needs `no_proof_reason` (the proof rule, on
+/// unless switched off in Settings). A valid claim for a serial number, or an order and product, already
 /// claimed on this device is refused with the earlier claim named, until the clerk gives a
 /// reason (`duplicate_reason`): it then travels with the claim in its staff note.
 #[tauri::command]
@@ -175,6 +176,7 @@ pub async fn submit_claim(
     id: Option<ClaimId>,
     mut fields: ClaimFields,
     duplicate_reason: Option<String>,
+    no_proof_reason: Option<String>,
 ) -> Result<ClaimView, UiError> {
     let id = id.unwrap_or_default();
     let earlier = if validate::problems(&fields).is_empty() {
@@ -213,7 +215,8 @@ pub async fn submit_claim(
             }
         }
     }
-    let claim = state.with_store(|s| s.submit(id, &fields))?;
+    let claim =
+        state.with_store(|s| s.submit_from_form(id, &fields, no_proof_reason.as_deref()))?;
     if let Some(sync) = state.sync.get() {
         sync.wake(Wake::ClaimQueued);
     }

@@ -82,6 +82,8 @@ pub struct SettingsView {
     from_environment: bool,
     /// How long sent claims' photos and personal data are kept.
     retention: Retention,
+    /// Whether a claim needs a receipt (or a reason) to be queued.
+    proof_required: bool,
 }
 
 #[tauri::command]
@@ -95,6 +97,7 @@ pub async fn sync_settings(state: State<'_, AppState>) -> Result<SettingsView, U
             server_url: effective.server_url,
             auto_send: effective.auto_send,
             retention: s.retention()?,
+            proof_required: s.proof_required()?,
         })
     })
 }
@@ -106,6 +109,7 @@ pub struct SettingsForm {
     device_token: String,
     auto_send: bool,
     retention: Retention,
+    proof_required: bool,
 }
 
 #[tauri::command]
@@ -136,6 +140,7 @@ pub async fn save_sync_settings(
             return Ok(Err(e));
         }
         s.set_retention(&settings.retention)?;
+        s.set_proof_required(settings.proof_required)?;
         Ok(Ok(()))
     })?;
     match result {

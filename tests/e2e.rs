@@ -165,6 +165,20 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
     screenshot(&c, "filled-form.png").await;
     type_keys(&c, CTRL_ENTER).await;
 
+    // No receipt attached: refused beside the attachments, until the clerk says why.
+    wait_for(&c, "!document.getElementById('att-errors').hidden").await;
+    let said = js_string(&c, "document.getElementById('att-errors').textContent").await;
+    assert!(said.contains("proof of purchase"), "{said}");
+    assert_eq!(
+        value(&c, "postal_code").await,
+        "10117",
+        "nothing typed is lost"
+    );
+    click(&c, "no-proof").await;
+    wait_for(&c, "!document.getElementById('no-proof-reason').hidden").await;
+    type_into(&c, "no-proof-reason", "Gift, the customer has no receipt").await;
+    type_keys(&c, CTRL_ENTER).await;
+
     wait_for(
         &c,
         "document.querySelector('#queue-list li[data-status=ready]')",
@@ -480,6 +494,19 @@ fn image_png(path: &Path) {
         .expect("png");
 }
 
+/// Ticks "No proof of purchase available" with a reason (the claims these tests queue have
+/// no receipt attached).
+async fn no_proof(c: &Client) {
+    js(
+        c,
+        "(() => { const b = document.getElementById('no-proof'); b.checked = true; \
+         b.dispatchEvent(new Event('change')); \
+         document.getElementById('no-proof-reason').value = 'Customer lost the receipt'; \
+         return 1; })()",
+    )
+    .await;
+}
+
 /// Fills the form through the DOM (keyboard entry has its own test) and queues it with
 /// Ctrl+Enter, as the clerk would.
 async fn queue_claim(c: &Client, i: usize, queued_before: usize) {
@@ -504,6 +531,7 @@ async fn queue_claim(c: &Client, i: usize, queued_before: usize) {
         );
         c.execute(&script, vec![]).await.expect("fill");
     }
+    no_proof(c).await;
     c.execute("document.getElementById('f-issue').focus();", vec![])
         .await
         .expect("focus");
@@ -1037,6 +1065,8 @@ async fn a_queued_claim_is_taken_back_corrected_and_queued_again_under_its_id() 
 
     js(&c, "document.getElementById('f-issue').select()").await;
     type_into(&c, "f-issue", "Corrected: it does not charge at all.").await;
+    no_proof(&c).await;
+    js(&c, "document.getElementById('f-issue').focus()").await;
     type_keys(&c, CTRL_ENTER).await;
     wait_for(
         &c,
@@ -1059,14 +1089,25 @@ async fn a_queued_claim_is_taken_back_corrected_and_queued_again_under_its_id() 
 /// dialog is GTK's own window, out of WebDriver's reach; under Xvfb there is no window
 /// manager to give it the keyboard, so it is focused by hand).
 fn answer_file_dialog(title: &str, path: &Path) {
+    // Found once mapped and able to take the keyboard (GTK maps it a moment after creating it).
     let deadline = Instant::now() + Duration::from_secs(20);
     let window = loop {
         let out = Command::new("xdotool")
-            .args(["search", "--name", title])
+            .args(["search", "--onlyvisible", "--name", title])
             .output()
             .expect("xdotool is installed (scripts/setup.sh --test)");
-        if let Some(w) = String::from_utf8_lossy(&out.stdout).lines().next() {
-            break w.to_owned();
+        let found = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned);
+        if let Some(w) = found {
+            let focused = Command::new("xdotool")
+                .args(["windowfocus", "--sync", &w])
+                .status()
+                .expect("xdotool");
+            if focused.success() {
+                break w;
+            }
         }
         assert!(Instant::now() < deadline, "no file dialog titled {title}");
         std::thread::sleep(Duration::from_millis(100));
@@ -1078,7 +1119,6 @@ fn answer_file_dialog(title: &str, path: &Path) {
             .expect("xdotool");
         assert!(status.success(), "xdotool {args:?}");
     };
-    xdo(&["windowfocus", "--sync", &window]);
     xdo(&["key", "--window", &window, "ctrl+a"]);
     let path = path.to_str().expect("utf-8 path");
     xdo(&["type", "--window", &window, "--delay", "10", path]);
@@ -1169,6 +1209,7 @@ async fn a_serial_claimed_before_is_queued_again_only_with_a_reason() {
         );
         c.execute(&script, vec![]).await.expect("fill");
     }
+    no_proof(&c).await;
     js(&c, "document.getElementById('f-issue').focus()").await;
     type_keys(&c, CTRL_ENTER).await;
     wait_for(&c, "document.getElementById('duplicate-dialog').open").await;

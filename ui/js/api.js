@@ -5,8 +5,8 @@ const invoke = (cmd, args) => window.__TAURI__.core.invoke(cmd, args);
 
 export const startup = () => invoke('startup');
 export const saveDraft = (id, fields) => invoke('save_draft', { id, fields });
-export const submitClaim = (id, fields, duplicateReason = null) =>
-  invoke('submit_claim', { id, fields, duplicateReason });
+export const submitClaim = (id, fields, duplicateReason = null, noProofReason = null) =>
+  invoke('submit_claim', { id, fields, duplicateReason, noProofReason });
 export const checkClaim = (fields) => invoke('check_claim', { fields });
 export const discardDraft = (id) => invoke('discard_draft', { id });
 export const listClaims = (query) => invoke('list_claims', { query });

@@ -117,6 +117,7 @@ function startNew(keep) {
   form.write(fields);
   form.showErrors([]);
   attachments.clear();
+  clearNoProof();
   $('claim-ref').textContent = '';
   setSaveState('idle');
   focusFirstEmpty();
@@ -131,7 +132,7 @@ async function submit(duplicateReason = null) {
   await enqueueSave();
   const fields = form.read();
   try {
-    const claim = await api.submitClaim(claimId, fields, duplicateReason);
+    const claim = await api.submitClaim(claimId, fields, duplicateReason, noProofReason());
     notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }));
     // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
@@ -149,6 +150,24 @@ async function submit(duplicateReason = null) {
       notice(errorText(e), 'error');
     }
   }
+}
+
+/** The clerk's reason for a claim without a receipt, when "No proof" is ticked. */
+function noProofReason() {
+  return $('no-proof').checked ? $('no-proof-reason').value.trim() || null : null;
+}
+
+/** Shows the reason field while "No proof of purchase available" is ticked. */
+function showNoProof() {
+  const on = $('no-proof').checked;
+  $('no-proof-reason').hidden = !on;
+  if (on) $('no-proof-reason').focus();
+}
+
+function clearNoProof() {
+  $('no-proof').checked = false;
+  $('no-proof-reason').value = '';
+  $('no-proof-reason').hidden = true;
 }
 
 /** The same product was claimed before: queue it only with the clerk's reason. */
@@ -196,6 +215,7 @@ function loadClaim(claim) {
   touched.clear();
   form.showErrors([]);
   attachments.load(claim.id);
+  clearNoProof();
   $('claim-ref').textContent = claim.claim_number;
 }
 
@@ -321,6 +341,7 @@ function wire() {
   $('withdraw-cancel').addEventListener('click', () => $('withdraw-dialog').close());
   $('export-claims').addEventListener('click', exportClaims);
   $('duplicate-form').addEventListener('submit', confirmDuplicate);
+  $('no-proof').addEventListener('change', showNoProof);
   $('duplicate-cancel').addEventListener('click', () => $('duplicate-dialog').close());
   $('withdraw-confirm').addEventListener('click', confirmWithdraw);
   // Leaving the window or hiding it flushes the pending save at once.

@@ -115,6 +115,7 @@ async function openSettings() {
     $('s-device_token').value = '';
     $('s-token-hint').textContent = t(s.has_token ? 'settings.token.kept' : 'settings.token.none');
     $('s-auto_send').checked = s.auto_send;
+    $('s-proof_required').checked = s.proof_required;
     $('s-photo_days').value = s.retention.photo_days;
     $('s-personal_days').value = s.retention.personal_days;
     const source = $('s-source');
@@ -135,6 +136,7 @@ async function saveSettings(ev) {
     device_token: $('s-device_token').value,
     auto_send: $('s-auto_send').checked,
     retention: { photo_days: days('s-photo_days'), personal_days: days('s-personal_days') },
+    proof_required: $('s-proof_required').checked,
   };
   try {
     await api.saveSyncSettings(settings);

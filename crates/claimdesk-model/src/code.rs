@@ -76,6 +76,8 @@ crate::vocabulary! {
         AttachmentsTooMany = "attachments.too_many",
         /// More attachment bytes than a claim may carry.
         AttachmentsTooLarge = "attachments.too_large",
+        /// No receipt or invoice, and no reason why.
+        AttachmentsProofMissing = "attachments.proof_missing",
         /// An attachment's hash is not a SHA-256.
         AttachmentsHash = "attachments.hash",
         /// An attachment's media type is not one the service takes.

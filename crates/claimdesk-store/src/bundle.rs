@@ -174,6 +174,12 @@ impl Store {
                         },
                     )?;
                 }
+                if c.attachments.iter().any(|a| a.kind == Kind::Receipt) {
+                    tx.execute(
+                        "UPDATE claims SET no_proof_reason = NULL WHERE id = ?1",
+                        [c.id.to_string()],
+                    )?;
+                }
                 Ok(true)
             })?;
             if inserted {

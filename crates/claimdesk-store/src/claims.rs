@@ -7,7 +7,7 @@ use claimdesk_model::claim::BadClaimId;
 use claimdesk_model::vocab::UnknownName;
 use claimdesk_model::{
     now_timestamp, validate, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError,
-    Status,
+    Kind, Status,
 };
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 use std::sync::OnceLock;
@@ -154,6 +154,39 @@ impl Store {
     pub fn submit(&mut self, id: ClaimId, fields: &ClaimFields) -> Result<Claim> {
         let normalised = validate::validate(fields).map_err(StoreError::Invalid)?;
         self.write(|tx| submit_in(tx, id, normalised))
+    }
+
+    /// Queues the claim from the form, with the proof-of-purchase rule (when on, see
+    /// [`Store::proof_required`]): it needs a receipt/invoice attachment, or `no_proof_reason`
+    /// (kept with the claim and exported). Otherwise as [`Store::submit`].
+    pub fn submit_from_form(
+        &mut self,
+        id: ClaimId,
+        fields: &ClaimFields,
+        no_proof_reason: Option<&str>,
+    ) -> Result<Claim> {
+        let normalised = validate::validate(fields).map_err(StoreError::Invalid)?;
+        let required = self.proof_required()?;
+        let reason = no_proof_reason.map(str::trim).filter(|r| !r.is_empty());
+        self.write(|tx| {
+            let receipts: i64 = tx.query_row(
+                "SELECT count(*) FROM attachments WHERE claim_id = ?1 AND kind = ?2",
+                params![id.to_string(), Kind::Receipt.as_str()],
+                |r| r.get(0),
+            )?;
+            if required && receipts == 0 && reason.is_none() {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "attachments",
+                    ErrorCode::AttachmentsProofMissing,
+                )]));
+            }
+            let claim = submit_in(tx, id, normalised)?;
+            tx.execute(
+                "UPDATE claims SET no_proof_reason = ?2 WHERE id = ?1",
+                params![id.to_string(), if receipts == 0 { reason } else { None }],
+            )?;
+            Ok(claim)
+        })
     }
 
     /// Stores a claim from an import exactly as given, unless one with its id is already
@@ -380,6 +413,9 @@ pub struct Duplicate {
     pub by_serial: bool,
 }
 
+/// The `no_proof_reason` of a claim queued by an import (which brings no attachments).
+pub const IMPORTED: &str = "imported";
+
 /// What [`Store::take_back`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TakeBack {
@@ -423,9 +459,10 @@ fn submit_in(tx: &Transaction<'_>, id: ClaimId, normalised: ClaimFields) -> Resu
 pub(crate) fn import_in(tx: &Transaction<'_>, claim: &Claim) -> Result<ImportOutcome> {
     let changed = tx.execute(insert_new_sql(), params_from_iter(bind(claim)))?;
     if changed == 1 && claim.status == Status::Ready {
+        // The back office's path: queued without proof, and the export says so.
         tx.execute(
-            "UPDATE claims SET queued_at = updated_at WHERE id = ?1",
-            [claim.id.to_string()],
+            "UPDATE claims SET queued_at = updated_at, no_proof_reason = ?2 WHERE id = ?1",
+            [claim.id.to_string(), IMPORTED.to_owned()],
         )?;
     }
     Ok(if changed == 1 {

@@ -16,13 +16,14 @@ use std::io::Write;
 
 /// What an export adds after the claim's own keys: what happened to it. Import ignores them
 /// (an imported claim starts again as `ready`).
-pub const HISTORY_COLUMNS: [&str; 7] = [
+pub const HISTORY_COLUMNS: [&str; 8] = [
     "claim_number",
     "case_reference",
     "queued_at",
     "sent_at",
     "attempts",
     "problem",
+    "no_proof_reason",
     "attachments",
 ];
 
@@ -54,6 +55,8 @@ pub struct ExportRecord {
     pub attempts: i64,
     /// Why it was last not sent (the message shown to the clerk), if it was not.
     pub problem: Option<String>,
+    /// Why it was queued without a receipt: the clerk's reason, or `imported`.
+    pub no_proof_reason: Option<String>,
     /// Its attachments.
     pub attachments: Vec<ExportedAttachment>,
 }
@@ -97,7 +100,8 @@ impl Store {
         }
         let mut history: HashMap<String, History> = HashMap::new();
         let mut stmt = self.conn.prepare(
-            "SELECT id, case_reference, queued_at, sent_at, attempts, sync_problem FROM claims",
+            "SELECT id, case_reference, queued_at, sent_at, attempts, sync_problem, no_proof_reason
+             FROM claims",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -112,6 +116,7 @@ impl Store {
                     problem: problem.map(|p| {
                         serde_json::from_str::<ErrorBody>(&p).map_or(p, |body| body.message)
                     }),
+                    no_proof_reason: r.get(6)?,
                 },
             );
         }
@@ -127,6 +132,7 @@ impl Store {
                     sent_at: h.sent_at,
                     attempts: h.attempts,
                     problem: h.problem,
+                    no_proof_reason: h.no_proof_reason,
                     attachments: attachments.remove(&key).unwrap_or_default(),
                     claim,
                 })
@@ -167,6 +173,7 @@ struct History {
     sent_at: Option<String>,
     attempts: i64,
     problem: Option<String>,
+    no_proof_reason: Option<String>,
 }
 
 /// Which file format.
@@ -230,6 +237,7 @@ pub fn write_csv(claims: &[ExportRecord], out: &mut impl Write) -> Result<(), Fi
             r.sent_at.as_deref().unwrap_or(""),
             attempts.as_str(),
             r.problem.as_deref().unwrap_or(""),
+            r.no_proof_reason.as_deref().unwrap_or(""),
             attachments.as_str(),
         ];
         // Formula-like cells as text (OWASP CSV injection); `read` reverses it.

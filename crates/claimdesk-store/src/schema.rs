@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_retention.sql"),
     include_str!("migrations/007_withdrawn.sql"),
     include_str!("migrations/008_duplicates.sql"),
+    include_str!("migrations/009_proof.sql"),
 ];
 
 /// The schema version this build writes.

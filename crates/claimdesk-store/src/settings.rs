@@ -124,3 +124,18 @@ impl Store {
         Ok(())
     }
 }
+
+/// Whether a claim needs a receipt (or a reason for having none) to be queued.
+const PROOF_KEY: &str = "proof.required";
+
+impl Store {
+    /// The proof-of-purchase rule: on unless switched off in Settings.
+    pub fn proof_required(&self) -> Result<bool> {
+        Ok(self.setting(PROOF_KEY)?.is_none_or(|v| v != "false"))
+    }
+
+    /// Switches the proof-of-purchase rule on or off.
+    pub fn set_proof_required(&self, on: bool) -> Result<()> {
+        self.set_setting(PROOF_KEY, if on { "true" } else { "false" })
+    }
+}

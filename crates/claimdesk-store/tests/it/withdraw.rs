@@ -6,7 +6,7 @@ use claimdesk_model::attachment::{sha256_hex, NewAttachment};
 use claimdesk_model::sample::valid_fields;
 use claimdesk_model::wire::ErrorBody;
 use claimdesk_model::{ClaimId, Kind, MediaType, Status};
-use claimdesk_store::{Store, Vault};
+use claimdesk_store::{Store, StoreError, Vault};
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -136,4 +136,51 @@ fn an_earlier_claim_for_the_same_serial_or_order_is_found() {
         .duplicates(second, &again)
         .expect("withdrawn")
         .is_empty());
+}
+
+#[test]
+fn a_claim_needs_a_receipt_or_a_reason_to_be_queued_from_the_form() {
+    let (_dir, mut store) = store();
+    let id = ClaimId::new();
+    let err = store
+        .submit_from_form(id, &valid_fields(), None)
+        .expect_err("no proof");
+    let StoreError::Invalid(errors) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(errors[0].field, "attachments");
+    assert_eq!(errors[0].code, "attachments.proof_missing");
+    // With a reason it goes, and the export says why.
+    store
+        .submit_from_form(id, &valid_fields(), Some("  Gift, no receipt  "))
+        .expect("with a reason");
+    let exported = store.export_all().expect("export");
+    assert_eq!(
+        exported[0].no_proof_reason.as_deref(),
+        Some("Gift, no receipt")
+    );
+    // A receipt is proof; the rule can be switched off.
+    let with_receipt = with_photo(&mut store);
+    store
+        .submit_from_form(with_receipt, &valid_fields(), None)
+        .expect("a receipt");
+    store.set_proof_required(false).expect("off");
+    store
+        .submit_from_form(ClaimId::new(), &valid_fields(), None)
+        .expect("rule off");
+    // Imports are the back office's path: queued, marked as such.
+    let imported = claimdesk_model::Claim {
+        id: ClaimId::new(),
+        status: Status::Ready,
+        created_at: claimdesk_model::now_timestamp(),
+        updated_at: claimdesk_model::now_timestamp(),
+        fields: valid_fields(),
+    };
+    store.import(&imported).expect("import");
+    let exported = store.export_all().expect("export");
+    let row = exported
+        .iter()
+        .find(|r| r.claim.id == imported.id)
+        .expect("row");
+    assert_eq!(row.no_proof_reason.as_deref(), Some("imported"));
 }
