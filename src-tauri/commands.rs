@@ -184,7 +184,15 @@ pub async fn submit_claim(
     } else {
         Vec::new()
     };
-    if let Some(first) = earlier.first() {
+    // Confirmed once (the reason is in the staff note), a duplicate is not asked about again
+    // when the claim is edited and queued once more.
+    let unconfirmed = earlier.iter().find(|d| {
+        let reference = d.case_reference.as_ref().unwrap_or(&d.claim_number);
+        !fields
+            .staff_note
+            .contains(&format!("[duplicate of {reference}]"))
+    });
+    if let Some(first) = unconfirmed {
         let reference = first
             .case_reference
             .clone()
@@ -334,9 +342,16 @@ pub async fn edit_claim(state: State<'_, AppState>, id: ClaimId) -> Result<EditO
         Ok(Edit::AlreadySent(receipt)) => Ok(EditOutcome::AlreadySent {
             case_reference: receipt.case_reference,
         }),
-        Err(EditError::Store(e)) => Err(e.into()),
-        Err(EditError::CannotCheck(e)) => {
-            Err(UiError::new(ErrorCode::ClaimEditUnchecked).with("message", e.problem().message))
+        Err(e) => Err(edit_error(e)),
+    }
+}
+
+/// What the clerk is told when a claim could not be taken back or withdrawn.
+fn edit_error(e: EditError) -> UiError {
+    match e {
+        EditError::Store(e) => e.into(),
+        EditError::CannotCheck(e) => {
+            UiError::new(ErrorCode::ClaimEditUnchecked).with("message", e.problem().message)
         }
     }
 }
@@ -348,11 +363,20 @@ pub async fn withdraw_claim(
     state: State<'_, AppState>,
     id: ClaimId,
 ) -> Result<ClaimSummary, UiError> {
-    let row = state.with_store(|s| s.withdraw(id, &claimdesk_store::paths::current_user()))?;
+    let by = claimdesk_store::paths::current_user();
+    let fallback = SyncSettings::from_env();
+    let done = claimdesk_sync::withdraw(state.store()?, fallback.as_ref(), id, &by).await;
     if let Some(sync) = state.sync.get() {
         sync.wake(Wake::QueueChanged);
     }
-    Ok(row)
+    match done {
+        Ok(claimdesk_sync::Withdrawal::Withdrawn(row)) => Ok(*row),
+        // The service had it: it is sent now (its row shows the reference), not withdrawn.
+        Ok(claimdesk_sync::Withdrawal::AlreadySent(receipt)) => {
+            Err(UiError::new(ErrorCode::ClaimAlreadySent).with("reference", receipt.case_reference))
+        }
+        Err(e) => Err(edit_error(e)),
+    }
 }
 
 /// One queue row, to update it in place after a save or a sync event.

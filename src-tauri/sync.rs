@@ -130,14 +130,23 @@ pub async fn save_sync_settings(
             device_token: token,
             auto_send: settings.auto_send,
         };
+        // No service named (a counter not set up yet, or one that moves claims by bundle):
+        // the sending settings stay as they are, and the rest can still be saved.
+        let sending_given = !sending.server_url.trim().is_empty();
         // Every wrong field at once, and nothing saved while one is wrong.
-        let mut errors = sending.check();
+        let mut errors = if sending_given {
+            sending.check()
+        } else {
+            Vec::new()
+        };
         errors.extend(settings.retention.check());
         if !errors.is_empty() {
             return Ok(Err(SaveError::Invalid(errors)));
         }
-        if let Err(e) = sending.save(s) {
-            return Ok(Err(e));
+        if sending_given {
+            if let Err(e) = sending.save(s) {
+                return Ok(Err(e));
+            }
         }
         s.set_retention(&settings.retention)?;
         s.set_proof_required(settings.proof_required)?;

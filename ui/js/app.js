@@ -230,6 +230,9 @@ async function editQueued(id) {
   try {
     const r = await api.editClaim(id);
     if (r.outcome === 'editing') {
+      // Whatever was typed while the service was asked is saved before the form changes.
+      clearTimeout(timer);
+      await enqueueSave();
       loadClaim(r.claim);
       setSaveState('restored', { time: formatTime(r.claim.updated_at) });
       notice(t('edit.taken_back', { number: r.claim.claim_number }));
@@ -277,10 +280,10 @@ async function confirmWithdraw() {
     const row = await api.withdrawClaim(id);
     notice(t('withdraw.done', { number: row.claim_number }));
     if (inForm) startNew(form.read());
-    queue.update(id);
   } catch (e) {
     notice(errorText(api.asError(e)), 'error');
   }
+  queue.update(id);
 }
 
 async function confirmReset() {

@@ -173,6 +173,9 @@ pub enum CliError {
     /// Sending stopped before the queue was empty.
     #[error("{} ({})", .0.problem().message, .0)]
     SyncStopped(claimdesk_sync::SyncError),
+    /// A queued claim could not be checked with the service before withdrawing it.
+    #[error("{0}")]
+    Withdraw(#[from] claimdesk_sync::EditError),
     /// Another process sends from this data folder.
     #[error("the ClaimDesk app (or another claimdesk-cli sync) is already sending from this data folder; its queued claims go out through it. Close it first to send from here.")]
     AlreadySending,
@@ -245,8 +248,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Withdraw { id } => {
             let id: ClaimId = id.parse()?;
-            let row = store.withdraw(id, &paths::current_user())?;
-            writeln!(out, "withdrawn {} {}", row.id, row.claim_number)?;
+            let store = std::sync::Mutex::new(store);
+            let fallback = claimdesk_sync::SyncSettings::from_env();
+            let by = paths::current_user();
+            let done = sync::runtime()?.block_on(claimdesk_sync::withdraw(
+                &store,
+                fallback.as_ref(),
+                id,
+                &by,
+            ))?;
+            match done {
+                claimdesk_sync::Withdrawal::Withdrawn(row) => {
+                    writeln!(out, "withdrawn {} {}", row.id, row.claim_number)?;
+                }
+                claimdesk_sync::Withdrawal::AlreadySent(receipt) => {
+                    writeln!(
+                        out,
+                        "not withdrawn: the claims service already has {id} (case {})",
+                        receipt.case_reference
+                    )?;
+                }
+            }
+            return Ok(());
         }
         Command::Purge { dry_run } => {
             let r = store.retention()?;

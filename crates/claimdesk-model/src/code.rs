@@ -51,6 +51,10 @@ crate::vocabulary! {
         ClaimDuplicateOrder = "claim.duplicate_order",
         /// An export file could not be written.
         ExportFailed = "export.failed",
+        /// The service already had the claim the clerk wanted to withdraw.
+        ClaimAlreadySent = "claim.already_sent",
+        /// A claim taken back from the queue cannot be reset away.
+        ClaimWasQueued = "claim.was_queued",
         /// The claim is being uploaded right now.
         ClaimUploading = "claim.uploading",
         /// The service could not be asked whether an earlier upload of the claim arrived.

@@ -43,6 +43,13 @@ pub struct BundledClaim {
     /// What was typed.
     #[serde(flatten)]
     pub fields: ClaimFields,
+    /// Uploads started on the device it came from (an edit or withdrawal there after asks
+    /// the service first).
+    #[serde(default)]
+    pub attempts: i64,
+    /// Why it was queued without a receipt, if it was.
+    #[serde(default)]
+    pub no_proof_reason: Option<String>,
     /// Its attachments, bytes included.
     pub attachments: Vec<BundledAttachment>,
 }
@@ -107,7 +114,14 @@ impl Store {
                     thumbnail: a.thumbnail.as_deref().map(|t| B64.encode(t)),
                 });
             }
+            let (attempts, no_proof_reason) = self.conn.query_row(
+                "SELECT attempts, no_proof_reason FROM claims WHERE id = ?1",
+                [claim.id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             claims.push(BundledClaim {
+                attempts,
+                no_proof_reason,
                 id: claim.id,
                 status: claim.status,
                 created_at: claim.created_at,
@@ -137,8 +151,9 @@ impl Store {
                     continue;
                 }
             };
-            // Queued here only if it passes the form's rules (a refused claim may not).
-            let status = if c.status == Status::Draft
+            // Queued here only if it was queued there and passes the form's rules; a claim
+            // the service refused is a draft to fix, never sent again as it was.
+            let status = if matches!(c.status, Status::Draft | Status::NeedsAttention)
                 || !claimdesk_model::validate::problems(&c.fields).is_empty()
             {
                 Status::Draft
@@ -174,12 +189,17 @@ impl Store {
                         },
                     )?;
                 }
-                if c.attachments.iter().any(|a| a.kind == Kind::Receipt) {
-                    tx.execute(
-                        "UPDATE claims SET no_proof_reason = NULL WHERE id = ?1",
-                        [c.id.to_string()],
-                    )?;
-                }
+                let reason = if c.attachments.iter().any(|a| a.kind == Kind::Receipt) {
+                    None
+                } else {
+                    c.no_proof_reason
+                        .as_deref()
+                        .or(Some(crate::claims::IMPORTED))
+                };
+                tx.execute(
+                    "UPDATE claims SET no_proof_reason = ?2, attempts = ?3 WHERE id = ?1",
+                    rusqlite::params![c.id.to_string(), reason, c.attempts],
+                )?;
                 Ok(true)
             })?;
             if inserted {

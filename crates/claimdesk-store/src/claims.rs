@@ -213,6 +213,19 @@ impl Store {
                     });
                 }
             }
+            // A claim taken back from the queue (Edit) was given to a customer: it is never
+            // dropped by Reset, only withdrawn (which keeps it listed).
+            let queued_before: bool = tx
+                .query_row(
+                    "SELECT queued_at IS NOT NULL FROM claims WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if queued_before {
+                return Err(StoreError::WasQueued(id));
+            }
             let n = tx.execute(
                 "DELETE FROM claims WHERE id = ?1 AND status = ?2",
                 params![id.to_string(), Status::Draft.as_str()],
@@ -264,15 +277,17 @@ impl Store {
 
     /// Takes a queued claim back into the clerk's hands (*Edit*): it leaves the queue as a
     /// draft with everything kept, same id. A draft or a refused claim is editable already.
-    /// If an earlier upload may have reached the service (`attempts > 0`) and `checked` is
-    /// false, nothing changes and [`TakeBack::AskService`] says to ask it first: a claim the
-    /// service has must become `sent`, not a draft that would be refused as a conflict.
-    pub fn take_back(&mut self, id: ClaimId, checked: bool) -> Result<TakeBack> {
+    /// If an earlier upload may have reached the service (`attempts > 0`) and the service was
+    /// not asked after exactly that many attempts (`checked`), nothing changes and
+    /// [`TakeBack::AskService`] says to ask it first: a claim the service has must become
+    /// `sent`, not a draft that would be refused as a conflict. (An upload that starts while
+    /// the service is being asked raises `attempts`, and the answer no longer counts.)
+    pub fn take_back(&mut self, id: ClaimId, checked: Option<i64>) -> Result<TakeBack> {
         let now = now_timestamp();
         let taken = self.write(|tx| {
             let claim = get_in(tx, id)?.ok_or(StoreError::NotFound(id))?;
             match claim.status {
-                Status::Draft | Status::NeedsAttention => return Ok(Some(claim)),
+                Status::Draft | Status::NeedsAttention => return Ok(Ok(Some(claim))),
                 Status::Ready => {}
                 status => return Err(StoreError::NotEditable { id, status }),
             }
@@ -281,8 +296,8 @@ impl Store {
                 [id.to_string()],
                 |r| r.get(0),
             )?;
-            if attempts > 0 && !checked {
-                return Ok(None);
+            if attempts > 0 && checked != Some(attempts) {
+                return Ok(Err(attempts));
             }
             tx.execute(
                 "UPDATE claims SET status = ?2, updated_at = ?3, failed_in_a_row = 0,
@@ -295,20 +310,21 @@ impl Store {
                     Status::Ready.as_str()
                 ],
             )?;
-            get_in(tx, id)
+            get_in(tx, id).map(Ok)
         })?;
         Ok(match taken {
-            Some(claim) => {
+            Ok(Some(claim)) => {
                 tracing::info!(claim = %id, "taken back to edit");
                 TakeBack::Editing(Box::new(claim))
             }
-            None => TakeBack::AskService,
+            Ok(None) => return Err(StoreError::NotFound(id)),
+            Err(attempts) => TakeBack::AskService { attempts },
         })
     }
 
     /// Other claims on this device for what looks like the same product: the same
-    /// normalised serial number, or the same order id and product name (any status but
-    /// withdrawn), oldest first.
+    /// normalised serial number, or the same order id and product name (queued, sent or
+    /// refused; not drafts, not withdrawn), oldest first.
     pub fn duplicates(&self, id: ClaimId, fields: &ClaimFields) -> Result<Vec<Duplicate>> {
         let serial = validate::normalise_serial(&fields.serial_number);
         let order = fields.order_id.trim();
@@ -316,7 +332,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, created_at, case_reference, serial_number = ?2 AND ?2 <> ''
              FROM claims
-             WHERE id <> ?1 AND status <> ?5
+             WHERE id <> ?1 AND status NOT IN (?5, ?6)
                AND ((?2 <> '' AND serial_number = ?2)
                  OR (?3 <> '' AND order_id = ?3 AND lower(product_name) = lower(?4)))
              ORDER BY created_at, id",
@@ -327,7 +343,8 @@ impl Store {
                 serial,
                 order,
                 product,
-                Status::Withdrawn.as_str()
+                Status::Withdrawn.as_str(),
+                Status::Draft.as_str()
             ],
             |r| {
                 Ok((
@@ -353,6 +370,18 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Uploads of claim `id` started so far.
+    pub fn attempts(&self, id: ClaimId) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT attempts FROM claims WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound(id))
     }
 
     /// Withdraws a claim the clerk takes back before it is sent (a draft, a queued claim, or
@@ -421,9 +450,12 @@ pub const IMPORTED: &str = "imported";
 pub enum TakeBack {
     /// The claim is a draft (or was editable already): open it in the form.
     Editing(Box<Claim>),
-    /// An earlier upload may have reached the service: ask it, then call again with
-    /// `checked` (or record its receipt if it has the claim).
-    AskService,
+    /// An earlier upload may have reached the service: ask it, then call again with these
+    /// `attempts` as `checked` (or record its receipt if it has the claim).
+    AskService {
+        /// Uploads started so far.
+        attempts: i64,
+    },
 }
 
 /// Stores the valid, normalised `fields` as the queued claim `id` inside `tx` and remembers

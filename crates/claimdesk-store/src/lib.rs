@@ -82,6 +82,10 @@ pub enum StoreError {
         /// Its status.
         status: Status,
     },
+    /// The draft was queued before (and taken back to edit): it is not discarded, only
+    /// withdrawn or queued again.
+    #[error("claim {0} was queued before; withdraw it instead of resetting")]
+    WasQueued(ClaimId),
     /// The claim breaks the rules; each problem names its field.
     #[error("the claim is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -121,6 +125,7 @@ impl StoreError {
             } => ErrorCode::ClaimUploading,
             StoreError::NotEditable { .. } => ErrorCode::ClaimNotEditable,
             StoreError::NotWithdrawable { .. } => ErrorCode::ClaimNotWithdrawable,
+            StoreError::WasQueued(_) => ErrorCode::ClaimWasQueued,
             StoreError::Invalid(_) => ErrorCode::Validation,
             StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
             StoreError::TooManyAttachments => ErrorCode::AttachmentsTooMany,
@@ -194,6 +199,25 @@ impl Store {
                 source,
             })?;
         }
+        // One process at a time makes a key or converts a plaintext file (the app and a CLI
+        // run started together must not each make one, the last overwriting the first).
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let _opening = match dir {
+            Some(dir) => Some(
+                lock::FolderLock::take_within(dir, lock::OPEN, std::time::Duration::from_secs(120))
+                    .map_err(|source| StoreError::Io {
+                        path: dir.to_owned(),
+                        source,
+                    })?
+                    .ok_or_else(|| StoreError::Io {
+                        path: dir.to_owned(),
+                        source: std::io::Error::other(
+                            "another ClaimDesk is still opening this data",
+                        ),
+                    })?,
+            ),
+            None => None,
+        };
         let (key, vault) = cipher::key_for(path, vault)?;
         let mut conn = cipher::open_keyed(path, &key)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub const APP: &str = "app";
 /// The lock a sync engine holds on its data folder.
 pub const SENDING: &str = "sending";
+/// The lock held while a store is opened: making its key, converting a plaintext file.
+pub const OPEN: &str = "open";
 
 /// A held lock; dropping it releases it.
 #[derive(Debug)]

@@ -88,12 +88,17 @@ impl Vault {
         if let Some(dir) = std::env::var_os(KEY_DIR_ENV).filter(|v| !v.is_empty()) {
             return Vault::Files(PathBuf::from(dir));
         }
-        let folder = std::path::absolute(data_dir)
+        // The folder is named by its canonical path (made first if new), so the same folder
+        // reached another way (a symlink, a relative path) finds the same key.
+        let _ = crate::perms::private_dir(data_dir);
+        let folder = std::fs::canonicalize(data_dir)
+            .or_else(|_| std::path::absolute(data_dir))
             .unwrap_or_else(|_| data_dir.to_owned())
             .display()
             .to_string();
         let files = Vault::Files(fallback_dir(&folder));
-        if matches!(files.get(Secret::DatabaseKey), Ok(Some(_))) {
+        // A key file there (or one that cannot be read, which opening will then report) wins.
+        if !matches!(files.get(Secret::DatabaseKey), Ok(None)) {
             return files;
         }
         let keyring = Vault::Keyring { folder };

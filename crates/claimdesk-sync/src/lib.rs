@@ -18,4 +18,4 @@ pub use engine::{Connection, Engine, Observer, PassReport, SyncEvent, SyncStatus
 pub use outcome::SyncError;
 pub use schedule::{Backoff, Schedule, Wake};
 pub use settings::SyncSettings;
-pub use take_back::{take_back, Edit, EditError};
+pub use take_back::{take_back, withdraw, Edit, EditError, Withdrawal};

@@ -39,29 +39,68 @@ pub async fn take_back(
     fallback: Option<&SyncSettings>,
     id: ClaimId,
 ) -> Result<Edit, EditError> {
-    let first = lock(store).take_back(id, false)?;
-    if let TakeBack::Editing(claim) = first {
-        return Ok(Edit::Editing(claim));
-    }
+    let mut attempts = match lock(store).take_back(id, None)? {
+        TakeBack::Editing(claim) => return Ok(Edit::Editing(claim)),
+        TakeBack::AskService { attempts } => attempts,
+    };
     let settings = SyncSettings::load(&lock(store), fallback)?;
     let client = settings
         .client((CONNECT_TIMEOUT, READ_TIMEOUT))
         .map_err(EditError::CannotCheck)?;
-    match client.find(id).await.map_err(EditError::CannotCheck)? {
-        Some(receipt) => {
-            lock(store).record_sent(&receipt)?;
-            tracing::info!(claim = %id, "the service had it already: sent, not edited");
-            Ok(Edit::AlreadySent(receipt))
+    // The engine may start another upload while the service is asked; then the answer is
+    // stale and the service is asked again.
+    for _ in 0..3 {
+        match client.find(id).await.map_err(EditError::CannotCheck)? {
+            Some(receipt) => {
+                lock(store).record_sent(&receipt)?;
+                tracing::info!(claim = %id, "the service had it already: sent, not edited");
+                return Ok(Edit::AlreadySent(receipt));
+            }
+            None => match lock(store).take_back(id, Some(attempts))? {
+                TakeBack::Editing(claim) => return Ok(Edit::Editing(claim)),
+                TakeBack::AskService { attempts: now } => attempts = now,
+            },
         }
-        None => match lock(store).take_back(id, true)? {
-            TakeBack::Editing(claim) => Ok(Edit::Editing(claim)),
-            // Only a claim not yet checked is sent back to ask; this one was.
-            TakeBack::AskService => Err(StoreError::Corrupt(format!(
-                "claim {id} could not be taken back after the service was asked"
-            ))
-            .into()),
-        },
     }
+    Err(EditError::Store(StoreError::NotEditable {
+        id,
+        status: claimdesk_model::Status::Sending,
+    }))
+}
+
+/// How a withdrawal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// Withdrawn: never sent; its new queue row.
+    Withdrawn(Box<claimdesk_model::ClaimSummary>),
+    /// The service had it already: it is `sent` now, with this receipt, and not withdrawn.
+    AlreadySent(Receipt),
+}
+
+/// Withdraws claim `id` for `by`. A queued claim an earlier upload may have delivered is
+/// first checked with the service, as an edit is: one the service has is recorded as sent
+/// (with its reference for the customer) instead of being marked "never sent".
+pub async fn withdraw(
+    store: &Mutex<Store>,
+    fallback: Option<&SyncSettings>,
+    id: ClaimId,
+    by: &str,
+) -> Result<Withdrawal, EditError> {
+    let tried = {
+        let s = lock(store);
+        let queued = s
+            .summary(id)?
+            .is_some_and(|c| c.status == claimdesk_model::Status::Ready);
+        queued && s.attempts(id)? > 0
+    };
+    if tried {
+        if let Edit::AlreadySent(receipt) = take_back(store, fallback, id).await? {
+            return Ok(Withdrawal::AlreadySent(receipt));
+        }
+    }
+    Ok(Withdrawal::Withdrawn(Box::new(
+        lock(store).withdraw(id, by)?,
+    )))
 }
 
 /// The store, even after a panic elsewhere (its transactions roll back, so it stays sound).

@@ -130,7 +130,16 @@ fn an_earlier_claim_for_the_same_serial_or_order_is_found() {
         .is_empty());
     order.product_name = "Soundcore Life Q30".into();
     assert!(store.duplicates(second, &order).expect("other").is_empty());
-    // A withdrawn claim does not count.
+    // Neither a draft nor a withdrawn claim counts.
+    let draft = ClaimId::new();
+    store.save_draft(draft, &valid_fields()).expect("draft");
+    assert_eq!(
+        store
+            .duplicates(second, &again)
+            .expect("with a draft")
+            .len(),
+        1
+    );
     store.withdraw(first, "me").expect("withdraw");
     assert!(store
         .duplicates(second, &again)
@@ -183,4 +192,19 @@ fn a_claim_needs_a_receipt_or_a_reason_to_be_queued_from_the_form() {
         .find(|r| r.claim.id == imported.id)
         .expect("row");
     assert_eq!(row.no_proof_reason.as_deref(), Some("imported"));
+}
+
+#[test]
+fn a_claim_taken_back_from_the_queue_is_never_reset_away() {
+    let (_dir, mut store) = store();
+    let id = ClaimId::new();
+    store.submit(id, &valid_fields()).expect("queue");
+    store.take_back(id, None).expect("edit");
+    let err = store.discard_draft(id).expect_err("was queued");
+    assert_eq!(err.code(), "claim.was_queued");
+    assert!(store.get(id).expect("get").is_some());
+    // A draft never queued is reset as before.
+    let fresh = ClaimId::new();
+    store.save_draft(fresh, &valid_fields()).expect("draft");
+    assert!(store.discard_draft(fresh).expect("reset"));
 }

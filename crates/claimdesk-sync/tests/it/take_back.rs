@@ -124,3 +124,35 @@ async fn a_claim_never_tried_is_taken_back_without_asking() {
         "{edit:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawing_a_claim_the_service_already_has_records_it_as_sent_instead() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    let ids = queue_claims(&mut store, 1, 1, 5_000);
+    drop(store);
+    proxy.fail_next_posts(&[Fault::ResetAfterCommit]);
+    let mut engine = engine(&client, &proxy.url, &server.token);
+    assert!(engine.pass().await.expect("pass").stopped.is_some());
+    drop(engine);
+
+    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
+    let done = claimdesk_sync::withdraw(
+        &store,
+        Some(&settings(&proxy.url, &server.token)),
+        ids[0],
+        "me",
+    )
+    .await
+    .expect("asked");
+    assert!(
+        matches!(done, claimdesk_sync::Withdrawal::AlreadySent(_)),
+        "{done:?}"
+    );
+    let store = store.into_inner().expect("store");
+    let row = store.summary(ids[0]).expect("summary").expect("claim");
+    assert_eq!(row.status, Status::Sent);
+}
