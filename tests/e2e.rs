@@ -615,11 +615,8 @@ async fn claims_queued_offline_are_sent_when_the_service_comes_up() {
     // what was configured.
     click(&c, "open-settings").await;
     wait_for(&c, "document.getElementById('settings-dialog').open").await;
-    type_keys(
-        &c,
-        &format!("{SELECT_ALL}http://claims.example.com/{ENTER}"),
-    )
-    .await;
+    js(&c, "document.getElementById('s-server_url').select()").await;
+    type_keys(&c, &format!("http://claims.example.com/{ENTER}")).await;
     wait_for(
         &c,
         "document.querySelector('[data-setting=\"server_url\"] .err') !== null",
