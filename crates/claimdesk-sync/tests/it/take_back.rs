@@ -20,8 +20,17 @@ fn settings(url: &str, token: &str) -> SyncSettings {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_upload_that_reached_the_service_makes_the_edit_a_receipt() {
+/// One queued claim whose first upload met `fault` on the way: the service, its proxy, the
+/// store (unlocked for the test's calls) and the claim's id.
+struct AfterOneUpload {
+    _dir: tempfile::TempDir,
+    server: Server,
+    proxy: Proxy,
+    store: Mutex<Store>,
+    id: claimdesk_model::ClaimId,
+}
+
+async fn after_one_upload(fault: Fault) -> AfterOneUpload {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(&dir.path().join("server")).await;
     let proxy = Proxy::start(server.addr).await;
@@ -29,83 +38,86 @@ async fn an_upload_that_reached_the_service_makes_the_edit_a_receipt() {
     let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
     let ids = queue_claims(&mut store, 1, 1, 5_000);
     drop(store);
-    // The service stores the claim, but its answer is lost on the way back.
-    proxy.fail_next_posts(&[Fault::ResetAfterCommit]);
+    proxy.fail_next_posts(&[fault]);
     let mut engine = engine(&client, &proxy.url, &server.token);
-    let report = engine.pass().await.expect("pass");
-    assert!(report.stopped.is_some());
+    assert!(engine.pass().await.expect("pass").stopped.is_some());
     drop(engine);
-
     let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
-    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+    AfterOneUpload {
+        _dir: dir,
+        server,
+        proxy,
+        store,
+        id: ids[0],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_that_reached_the_service_makes_the_edit_a_receipt() {
+    // The service stores the claim, but its answer is lost on the way back.
+    let AfterOneUpload {
+        _dir,
+        server,
+        proxy,
+        store,
+        id,
+    } = after_one_upload(Fault::ResetAfterCommit).await;
+
+    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), id)
         .await
         .expect("asked");
     let Edit::AlreadySent(receipt) = edit else {
         panic!("the service had it: {edit:?}");
     };
-    let (_, stored) = server.intake.find(ids[0]).expect("find").expect("there");
+    let (_, stored) = server.intake.find(id).expect("find").expect("there");
     assert_eq!(receipt.case_reference, stored.case_reference);
     let store = store.into_inner().expect("store");
-    let claim = store.summary(ids[0]).expect("summary").expect("claim");
+    let claim = store.summary(id).expect("summary").expect("claim");
     assert_eq!(claim.status, Status::Sent);
     assert_eq!(claim.case_reference, Some(stored.case_reference));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_that_never_arrived_lets_the_claim_be_edited() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(&dir.path().join("server")).await;
-    let proxy = Proxy::start(server.addr).await;
-    let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
-    let ids = queue_claims(&mut store, 1, 1, 5_000);
-    drop(store);
-    proxy.fail_next_posts(&[Fault::ResetBeforeBody]);
-    let mut engine = engine(&client, &proxy.url, &server.token);
-    assert!(engine.pass().await.expect("pass").stopped.is_some());
-    drop(engine);
+    let AfterOneUpload {
+        _dir,
+        server,
+        proxy,
+        store,
+        id,
+    } = after_one_upload(Fault::ResetBeforeBody).await;
 
-    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
-    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+    let edit = take_back(&store, Some(&settings(&proxy.url, &server.token)), id)
         .await
         .expect("asked");
     let Edit::Editing(claim) = edit else {
         panic!("the service never had it: {edit:?}");
     };
-    assert_eq!(claim.id, ids[0]);
+    assert_eq!(claim.id, id);
     assert_eq!(claim.status, Status::Draft);
     assert_eq!(claim.fields, claimdesk_testkit::fields(0));
-    assert!(server.intake.find(ids[0]).expect("find").is_none());
+    assert!(server.intake.find(id).expect("find").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn while_the_service_cannot_be_asked_the_claim_stays_queued() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(&dir.path().join("server")).await;
-    let proxy = Proxy::start(server.addr).await;
-    let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
-    let ids = queue_claims(&mut store, 1, 1, 5_000);
-    drop(store);
-    proxy.fail_next_posts(&[Fault::ResetAfterBody]);
-    let mut engine = engine(&client, &proxy.url, &server.token);
-    assert!(engine.pass().await.expect("pass").stopped.is_some());
-    drop(engine);
+    let AfterOneUpload {
+        _dir,
+        server,
+        proxy,
+        store,
+        id,
+    } = after_one_upload(Fault::ResetAfterBody).await;
 
     // A captive portal answers in the service's place.
     proxy.fail_every(Some(Fault::Portal));
-    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
-    let err = take_back(&store, Some(&settings(&proxy.url, &server.token)), ids[0])
+    let err = take_back(&store, Some(&settings(&proxy.url, &server.token)), id)
         .await
         .expect_err("cannot ask");
     assert!(matches!(err, EditError::CannotCheck(_)), "{err:?}");
     let store = store.into_inner().expect("store");
     assert_eq!(
-        store
-            .summary(ids[0])
-            .expect("summary")
-            .expect("claim")
-            .status,
+        store.summary(id).expect("summary").expect("claim").status,
         Status::Ready
     );
 }
@@ -127,32 +139,24 @@ async fn a_claim_never_tried_is_taken_back_without_asking() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn withdrawing_a_claim_the_service_already_has_records_it_as_sent_instead() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(&dir.path().join("server")).await;
-    let proxy = Proxy::start(server.addr).await;
-    let client = dir.path().join("client");
-    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
-    let ids = queue_claims(&mut store, 1, 1, 5_000);
-    drop(store);
-    proxy.fail_next_posts(&[Fault::ResetAfterCommit]);
-    let mut engine = engine(&client, &proxy.url, &server.token);
-    assert!(engine.pass().await.expect("pass").stopped.is_some());
-    drop(engine);
+    // The service stores the claim, but its answer is lost on the way back.
+    let AfterOneUpload {
+        _dir,
+        server,
+        proxy,
+        store,
+        id,
+    } = after_one_upload(Fault::ResetAfterCommit).await;
 
-    let store = Mutex::new(Store::open_dir(&client, &Vault::for_tests(&client)).expect("store"));
-    let done = claimdesk_sync::withdraw(
-        &store,
-        Some(&settings(&proxy.url, &server.token)),
-        ids[0],
-        "me",
-    )
-    .await
-    .expect("asked");
+    let done =
+        claimdesk_sync::withdraw(&store, Some(&settings(&proxy.url, &server.token)), id, "me")
+            .await
+            .expect("asked");
     assert!(
         matches!(done, claimdesk_sync::Withdrawal::AlreadySent(_)),
         "{done:?}"
     );
     let store = store.into_inner().expect("store");
-    let row = store.summary(ids[0]).expect("summary").expect("claim");
+    let row = store.summary(id).expect("summary").expect("claim");
     assert_eq!(row.status, Status::Sent);
 }
