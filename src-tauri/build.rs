@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "diagnostics",
     "open_log_folder",
     "withdraw_claim",
+    "replace_claim",
+    "receipt",
+    "save_receipt",
     "edit_claim",
     "export_claims",
 ];

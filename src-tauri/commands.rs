@@ -4,7 +4,7 @@ use crate::error::UiError;
 use crate::state::AppState;
 use claimdesk_model::address::{self, Country};
 use claimdesk_model::attachment::{MAX_ATTACHMENTS, MAX_CLAIM_BYTES, MAX_FILE_BYTES};
-use claimdesk_model::claim::{StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS};
+use claimdesk_model::claim::{ClaimLink, StatusTraits, AMAZON_MARKETPLACES, STALE_AFTER_DAYS};
 use claimdesk_model::claim_number::claim_number;
 use claimdesk_model::{
     validate, Channel, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError, Kind,
@@ -12,7 +12,7 @@ use claimdesk_model::{
 };
 use claimdesk_store::disk::{self, DiskSpace};
 use claimdesk_store::queue::{ListQuery, Page};
-use claimdesk_store::{Defaults, OutboxSummary, Tombstone, Vault, VaultKind};
+use claimdesk_store::{Defaults, OutboxSummary, Store, StoreError, Tombstone, Vault, VaultKind};
 use claimdesk_sync::{Connection, Edit, EditError, SyncSettings, Wake};
 use serde::Serialize;
 use tauri::State;
@@ -82,11 +82,16 @@ pub struct Limits {
 
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
-    let (draft, defaults, store_error) =
-        match state.with_store(|s| Ok((s.latest_draft()?, s.defaults()?))) {
-            Ok((draft, defaults)) => (draft, defaults, None),
-            Err(e) => (None, Defaults::default(), Some(e)),
-        };
+    let (draft, defaults, store_error) = match state.with_store(|s| {
+        let draft = s
+            .latest_draft()?
+            .map(|c| ClaimView::opened(s, c))
+            .transpose()?;
+        Ok((draft, s.defaults()?))
+    }) {
+        Ok((draft, defaults)) => (draft, defaults, None),
+        Err(e) => (None, Defaults::default(), Some(e)),
+    };
     Ok(Startup {
         countries: address::countries(),
         marketplaces: &AMAZON_MARKETPLACES,
@@ -109,7 +114,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
                 ErrorCode::ClaimDuplicateOrder,
             ],
         },
-        draft: draft.map(Into::into),
+        draft,
         defaults,
         store_error,
         data_dir: state.data_dir.display().to_string(),
@@ -140,6 +145,8 @@ pub struct ClaimView {
     #[serde(flatten)]
     claim: Claim,
     claim_number: String,
+    /// The claim it replaces, for the form's "Replaces claim …" line.
+    supersedes: Option<ClaimLink>,
 }
 
 impl From<Claim> for ClaimView {
@@ -147,8 +154,30 @@ impl From<Claim> for ClaimView {
         ClaimView {
             claim_number: claim_number(claim.id),
             claim,
+            supersedes: None,
         }
     }
+}
+
+impl ClaimView {
+    /// The claim as the form opens it: with the claim it replaces, if any.
+    fn opened(store: &Store, claim: Claim) -> Result<ClaimView, StoreError> {
+        let supersedes = store.supersedes(claim.id)?.map(ClaimLink::from);
+        Ok(ClaimView {
+            supersedes,
+            ..claim.into()
+        })
+    }
+}
+
+/// *Correct* (a sent claim) or *Send as a new claim* (one the service refused): opens the
+/// new claim that replaces it, with its fields and attachments (see `Store::replace`).
+#[tauri::command]
+pub async fn replace_claim(state: State<'_, AppState>, id: ClaimId) -> Result<ClaimView, UiError> {
+    state.with_store(|s| {
+        let claim = s.replace(id)?;
+        ClaimView::opened(s, claim)
+    })
 }
 
 /// Saves what the clerk typed as a draft; without an id it creates the claim. Returns the
@@ -403,5 +432,5 @@ pub async fn open_claim(
     state: State<'_, AppState>,
     id: ClaimId,
 ) -> Result<Option<ClaimView>, UiError> {
-    state.with_store(|s| s.get(id)).map(|c| c.map(Into::into))
+    state.with_store(|s| s.get(id)?.map(|c| ClaimView::opened(s, c)).transpose())
 }

@@ -9,6 +9,7 @@ mod help;
 mod instance;
 mod logging;
 mod purge;
+mod receipt;
 mod state;
 mod sync;
 
@@ -95,6 +96,9 @@ pub fn run() {
             commands::open_claim,
             commands::disk_space,
             commands::withdraw_claim,
+            commands::replace_claim,
+            receipt::receipt,
+            receipt::save_receipt,
             commands::edit_claim,
             commands::export_claims,
             attach::attach_files,

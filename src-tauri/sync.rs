@@ -84,6 +84,10 @@ pub struct SettingsView {
     retention: Retention,
     /// Whether a claim needs a receipt (or a reason) to be queued.
     proof_required: bool,
+    /// The shop name printed on receipts (empty: the computer's name).
+    shop_name: String,
+    /// What receipts print when no shop name is set.
+    computer_name: String,
 }
 
 #[tauri::command]
@@ -98,6 +102,8 @@ pub async fn sync_settings(state: State<'_, AppState>) -> Result<SettingsView, U
             auto_send: effective.auto_send,
             retention: s.retention()?,
             proof_required: s.proof_required()?,
+            shop_name: s.shop_name_setting()?,
+            computer_name: claimdesk_store::paths::computer_name(),
         })
     })
 }
@@ -110,6 +116,8 @@ pub struct SettingsForm {
     auto_send: bool,
     retention: Retention,
     proof_required: bool,
+    #[serde(default)]
+    shop_name: String,
 }
 
 #[tauri::command]
@@ -150,6 +158,7 @@ pub async fn save_sync_settings(
         }
         s.set_retention(&settings.retention)?;
         s.set_proof_required(settings.proof_required)?;
+        s.set_shop_name(&settings.shop_name)?;
         Ok(Ok(()))
     })?;
     match result {

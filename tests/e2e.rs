@@ -1251,3 +1251,162 @@ async fn a_serial_claimed_before_is_queued_again_only_with_a_reason() {
         second.fields.staff_note
     );
 }
+
+/// A claim the service has received (queued in the store, picked, its receipt recorded).
+fn sent_claim(driver: &Driver, name: &str, reference: &str) -> claimdesk_model::Claim {
+    let claim = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: claimdesk_model::now_timestamp(),
+        updated_at: claimdesk_model::now_timestamp(),
+        fields: claimdesk_model::ClaimFields {
+            contact_name: name.into(),
+            ..claimdesk_model::sample::valid_fields()
+        },
+    };
+    let mut store = driver.store();
+    store.import(&claim).expect("import");
+    store.pick_next().expect("pick").expect("the claim");
+    store
+        .record_sent(&claimdesk_model::wire::Receipt {
+            id: claim.id,
+            case_reference: reference.into(),
+            received_at: claimdesk_model::now_timestamp(),
+            status: "received".into(),
+            supersedes: None,
+            superseded_by: None,
+        })
+        .expect("sent");
+    claim
+}
+
+#[tokio::test]
+async fn the_customer_gets_a_receipt_saved_as_pdf_from_the_list() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let claim = sent_claim(&driver, "山田 花子", "CD-7KQ2-M9XA");
+    let number = claimdesk_model::claim_number::claim_number(claim.id);
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{}\"]", claim.id);
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .receipt') !== null"),
+    )
+    .await;
+    js(
+        &c,
+        &format!("document.querySelector('{row} .receipt').click()"),
+    )
+    .await;
+    wait_for(&c, "document.getElementById('receipt-dialog').open").await;
+    let shown = js_string(&c, "document.getElementById('receipt-preview').textContent").await;
+    for wanted in [
+        number.as_str(),
+        "CD-7KQ2-M9XA",
+        "山田 花子",
+        "PowerCore 10000",
+    ] {
+        assert!(shown.contains(wanted), "{wanted:?} not in {shown}");
+    }
+    // The QR code is an image that loaded (the CSP allows data: images).
+    wait_for(
+        &c,
+        "(() => { const q = document.querySelector('#receipt-preview .r-qr'); \
+         return q.complete && q.naturalWidth > 0; })()",
+    )
+    .await;
+    js(
+        &c,
+        "(() => { const p = document.getElementById('receipt-paper'); p.value = '80mm'; \
+         p.dispatchEvent(new Event('change')); return 1; })()",
+    )
+    .await;
+    screenshot(&c, "receipt.png").await;
+
+    let out = tempfile::tempdir().expect("tmp");
+    let file = out.path().join("receipt.pdf");
+    js(
+        &c,
+        "setTimeout(() => document.getElementById('receipt-save').click(), 0) && 1",
+    )
+    .await;
+    let chosen = file.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Save receipt", &chosen))
+        .await
+        .expect("dialog");
+    wait_for(
+        &c,
+        "document.getElementById('notice').textContent.includes('Receipt saved')",
+    )
+    .await;
+    c.close().await.expect("close");
+    let text = Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for wanted in [number.as_str(), "CD-7KQ2-M9XA", "山田 花子"] {
+        assert!(text.contains(wanted), "{wanted:?} not in the PDF: {text}");
+    }
+    // The 80 mm roll: 226.8 points wide.
+    let info = Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("226.77"), "{info}");
+}
+
+#[tokio::test]
+async fn a_sent_claim_is_corrected_by_a_new_claim_that_names_it() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start();
+    let old = sent_claim(&driver, "Jana Schmidt", "CD-7KQ2-M9XA");
+    let old_number = claimdesk_model::claim_number::claim_number(old.id);
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{}\"]", old.id);
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .replace') !== null"),
+    )
+    .await;
+    js(
+        &c,
+        &format!("document.querySelector('{row} .replace').click()"),
+    )
+    .await;
+    wait_for(
+        &c,
+        &format!("document.getElementById('claim-replaces').textContent.includes('{old_number}')"),
+    )
+    .await;
+    assert_eq!(value(&c, "email").await, old.fields.email);
+    js(&c, "document.getElementById('f-issue').select()").await;
+    type_into(
+        &c,
+        "f-issue",
+        "Corrected: the port is broken, not the cable.",
+    )
+    .await;
+    no_proof(&c).await;
+    js(&c, "document.getElementById('f-issue').focus()").await;
+    type_keys(&c, CTRL_ENTER).await;
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row}').textContent.includes('Replaced by')"),
+    )
+    .await;
+    screenshot(&c, "corrected.png").await;
+    c.close().await.expect("close");
+    let store = driver.store();
+    let all = store.all().expect("claims");
+    assert_eq!(all.len(), 2, "the sent claim and its correction");
+    let new = all.iter().find(|x| x.id != old.id).expect("the correction");
+    assert_eq!(new.status, Status::Ready);
+    assert!(new.fields.issue.starts_with("Corrected"));
+    assert_eq!(store.supersedes(new.id).expect("link"), Some(old.id));
+    let kept = store.get(old.id).expect("get").expect("old");
+    assert_eq!(kept.status, Status::Sent);
+    assert_eq!(kept.fields, old.fields, "the sent claim is never altered");
+}

@@ -8,6 +8,7 @@ import * as attachments from './attachments.js';
 import * as sync from './sync.js';
 import * as vocab from './vocab.js';
 import * as help from './help.js';
+import * as receipt from './receipt.js';
 import { loadMessages, translate, t, tn, formatTime, errorText, formatBytes } from './i18n.js';
 
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
@@ -26,11 +27,15 @@ function setSaveState(key, params = {}) {
   el.dataset.state = key;
 }
 
-function notice(text, kind = 'ok') {
+/** Tells the clerk `text`; with `receiptFor`, offers that claim's receipt beside it. */
+function notice(text, kind = 'ok', receiptFor = null) {
   const el = $('notice');
-  el.textContent = text;
+  $('notice-text').textContent = text;
   el.dataset.kind = kind;
   el.hidden = false;
+  const button = $('notice-receipt');
+  button.hidden = !receiptFor;
+  button.dataset.id = receiptFor || '';
 }
 
 /** Writes the form to the store if it changed; never throws. */
@@ -119,6 +124,7 @@ function startNew(keep) {
   attachments.clear();
   clearNoProof();
   $('claim-ref').textContent = '';
+  $('claim-replaces').textContent = '';
   setSaveState('idle');
   focusFirstEmpty();
 }
@@ -133,7 +139,7 @@ async function submit(duplicateReason = null) {
   const fields = form.read();
   try {
     const claim = await api.submitClaim(claimId, fields, duplicateReason, noProofReason());
-    notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }));
+    notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }), 'ok', claim.id);
     // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
   } catch (err) {
@@ -217,6 +223,7 @@ function loadClaim(claim) {
   attachments.load(claim.id);
   clearNoProof();
   $('claim-ref').textContent = claim.claim_number;
+  $('claim-replaces').textContent = claim.supersedes ? t('replace.replaces', { number: claim.supersedes.claim_number }) : '';
 }
 
 function askReset() {
@@ -240,6 +247,21 @@ async function editQueued(id) {
     } else {
       notice(t('edit.already_sent', { reference: r.case_reference }));
     }
+  } catch (e) {
+    notice(errorText(api.asError(e)), 'error');
+  }
+  queue.update(id);
+}
+
+/** *Correct* / *Send as new claim*: opens the new claim that replaces `id`. */
+async function replaceClaim(id) {
+  await enqueueSave();
+  try {
+    const claim = await api.replaceClaim(id);
+    loadClaim(claim);
+    setSaveState('restored', { time: formatTime(claim.updated_at) });
+    notice(t('replace.started', { number: claim.claim_number, old: claim.supersedes ? claim.supersedes.claim_number : '' }));
+    focusFirstEmpty();
   } catch (e) {
     notice(errorText(api.asError(e)), 'error');
   }
@@ -375,7 +397,9 @@ async function main() {
   });
   wire();
   help.setup();
-  queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, summary: sync.showSummary });
+  queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, replace: replaceClaim, receipt: receipt.open, summary: sync.showSummary });
+  receipt.setup(notice);
+  $('notice-receipt').addEventListener('click', (ev) => receipt.open(ev.currentTarget.dataset.id));
   await sync.setup({ changed: queue.update, notice, count: queue.showCount });
   showDisk(data.disk);
   showKeyNotice(data);

@@ -13,6 +13,8 @@ const $ = (id) => document.getElementById(id);
 let onOpen = () => {};
 let onWithdraw = () => {};
 let onEdit = () => {};
+let onReplace = () => {};
+let onReceipt = () => {};
 let onSummary = () => {};
 let current = null; // the claim in the form
 let next = null; // where the next page starts
@@ -37,11 +39,15 @@ const filtered = () => ['queue-search', 'queue-status', 'queue-from', 'queue-to'
 
 /**
  * Wires search and filters; `open(id, claim)` opens a row, `edit(id)` takes a queued one
- * back, `withdraw(id, claim)` asks to withdraw one, `summary(s)` gets the counts.
+ * back, `withdraw(id, claim)` asks to withdraw one, `replace(id)` corrects a sent one or
+ * sends a refused one as a new claim, `receipt(id)` opens its receipt, `summary(s)` gets the
+ * counts.
  */
-export function setup({ open, edit, withdraw, summary }) {
+export function setup({ open, edit, withdraw, replace, receipt, summary }) {
+  onReceipt = receipt;
   onOpen = open;
   onEdit = edit;
+  onReplace = replace;
   onWithdraw = withdraw;
   onSummary = summary;
   $('queue-status').replaceChildren(
@@ -205,6 +211,8 @@ function row(c) {
     const when = c.withdrawn_at ? formatDateTime(c.withdrawn_at) : '';
     li.append(el('p', 'problem', t('queue.withdrawn_by', { who: c.withdrawn_by || '', when })));
   }
+  if (c.supersedes) li.append(el('p', 'link', t('replace.replaces', { number: c.supersedes.claim_number })));
+  if (c.superseded_by) li.append(el('p', 'link', t('replace.replaced_by', { number: c.superseded_by.claim_number })));
   const actions = el('div', 'row-actions', '');
   if (c.editable && c.id !== current) {
     const label = is.refused ? t('sync.fix') : t('queue.open');
@@ -224,6 +232,18 @@ function row(c) {
     withdraw.type = 'button';
     withdraw.addEventListener('click', () => onWithdraw(c.id, c));
     actions.append(withdraw);
+  }
+  if (is.replaceable) {
+    const replace = el('button', 'replace', t(is.delivered ? 'replace.correct' : 'replace.send_as_new'));
+    replace.type = 'button';
+    replace.addEventListener('click', () => onReplace(c.id));
+    actions.append(replace);
+  }
+  if (is.has_receipt) {
+    const slip = el('button', 'receipt', t('receipt.open'));
+    slip.type = 'button';
+    slip.addEventListener('click', () => onReceipt(c.id));
+    actions.append(slip);
   }
   if (actions.childElementCount) li.append(actions);
   return li;

@@ -116,6 +116,8 @@ async function openSettings() {
     $('s-token-hint').textContent = t(s.has_token ? 'settings.token.kept' : 'settings.token.none');
     $('s-auto_send').checked = s.auto_send;
     $('s-proof_required').checked = s.proof_required;
+    $('s-shop_name').value = s.shop_name;
+    $('s-shop_name').placeholder = s.computer_name;
     $('s-photo_days').value = s.retention.photo_days;
     $('s-personal_days').value = s.retention.personal_days;
     const source = $('s-source');
@@ -137,6 +139,7 @@ async function saveSettings(ev) {
     auto_send: $('s-auto_send').checked,
     retention: { photo_days: days('s-photo_days'), personal_days: days('s-personal_days') },
     proof_required: $('s-proof_required').checked,
+    shop_name: $('s-shop_name').value,
   };
   try {
     await api.saveSyncSettings(settings);

@@ -86,6 +86,17 @@ enum Command {
         /// The claim id (a UUID).
         id: String,
     },
+    /// Write the customer's receipt for a claim as a PDF (what the app prints).
+    Receipt {
+        /// The claim id (a UUID).
+        id: String,
+        /// The PDF file to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// a4, or 80mm for a thermal receipt printer.
+        #[arg(long, default_value = "a4", value_parser = clap::value_parser!(PaperArg))]
+        paper: PaperArg,
+    },
     /// Apply the retention settings now, as the app does at start and daily: sent claims
     /// past their time lose their photos, then their personal data (a tombstone keeps the
     /// case reference). Unsent claims are never touched.
@@ -103,6 +114,16 @@ enum Command {
         #[arg(long)]
         progress: bool,
     },
+}
+
+/// The paper of `receipt`.
+#[derive(Clone, Copy, ValueEnum)]
+enum PaperArg {
+    /// An A4 sheet.
+    A4,
+    /// An 80 mm thermal roll.
+    #[value(name = "80mm")]
+    Roll80,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +197,9 @@ pub enum CliError {
     /// A queued claim could not be checked with the service before withdrawing it.
     #[error("{0}")]
     Withdraw(#[from] claimdesk_sync::EditError),
+    /// The receipt could not be made.
+    #[error("{0}")]
+    Receipt(#[from] claimdesk_receipt::ReceiptError),
     /// Another process sends from this data folder.
     #[error("the ClaimDesk app (or another claimdesk-cli sync) is already sending from this data folder; its queued claims go out through it. Close it first to send from here.")]
     AlreadySending,
@@ -270,6 +294,26 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             return Ok(());
+        }
+        Command::Receipt { id, output, paper } => {
+            let id: ClaimId = id.parse()?;
+            let paper = match paper {
+                PaperArg::A4 => claimdesk_receipt::Paper::A4,
+                PaperArg::Roll80 => claimdesk_receipt::Paper::Roll80,
+            };
+            let pdf = claimdesk_receipt::Receipt::of(&store, id)
+                .and_then(|r| claimdesk_receipt::render(&r, paper))?;
+            let mut file = perms::private_file(&output).map_err(|source| CliError::Io {
+                path: output.clone(),
+                source,
+            })?;
+            file.write_all(&pdf)
+                .and_then(|()| file.sync_all())
+                .map_err(|source| CliError::Io {
+                    path: output.clone(),
+                    source,
+                })?;
+            writeln!(out, "receipt {} {}", id, output.display())?;
         }
         Command::Purge { dry_run } => {
             let r = store.retention()?;

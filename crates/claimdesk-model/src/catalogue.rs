@@ -30,6 +30,14 @@ pub fn message(code: ErrorCode, field: Option<&str>, params: &[(String, String)]
     }
 }
 
+/// The English text of any catalogue entry (`receipt.title`, …) with its placeholders filled;
+/// the key itself if the catalogue has no such entry.
+pub fn text(key: &str, params: &[(String, String)]) -> String {
+    english()
+        .get(key)
+        .map_or_else(|| key.to_owned(), |t| fill(t, params))
+}
+
 /// `template` with each `{name}` that `params` names replaced by its value.
 pub fn fill(template: &str, params: &[(String, String)]) -> String {
     let mut out = String::with_capacity(template.len());

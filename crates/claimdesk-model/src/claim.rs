@@ -74,6 +74,9 @@ crate::vocabulary! {
     ///                                       └──rejected──▶ needs_attention ──edit──▶ draft
     ///
     /// draft, ready, needs_attention ──withdraw──▶ withdrawn
+    ///
+    /// sent, needs_attention ──correct / send as new──▶ a new draft that supersedes it
+    /// (a replaced needs_attention claim is withdrawn when its replacement is queued)
     /// ```
     pub enum Status ("status") {
         /// Being typed; may be incomplete or invalid.
@@ -107,6 +110,13 @@ impl Status {
     pub fn is_withdrawable(self) -> bool {
         matches!(self, Status::Draft | Status::Ready | Status::NeedsAttention)
     }
+
+    /// Whether the clerk may replace the claim by a new one that supersedes it: *Correct* a
+    /// sent claim, *Send as a new claim* one the service refused (a `409` can never be sent
+    /// again under its id).
+    pub fn is_replaceable(self) -> bool {
+        matches!(self, Status::Sent | Status::NeedsAttention)
+    }
 }
 
 /// What the UI needs to know about a status, so it never compares status names itself.
@@ -128,6 +138,10 @@ pub struct StatusTraits {
     pub withdrawable: bool,
     /// It was withdrawn: shown greyed, never sent.
     pub withdrawn: bool,
+    /// A new claim may replace it ([`Status::is_replaceable`]).
+    pub replaceable: bool,
+    /// The customer has been given it: it has a receipt (every status but a draft).
+    pub has_receipt: bool,
 }
 
 impl Status {
@@ -142,6 +156,8 @@ impl Status {
             refused: self == Status::NeedsAttention,
             withdrawable: self.is_withdrawable(),
             withdrawn: self == Status::Withdrawn,
+            replaceable: self.is_replaceable(),
+            has_receipt: self != Status::Draft,
         }
     }
 }
@@ -314,6 +330,28 @@ pub struct ClaimSummary {
     pub withdrawn_at: Option<String>,
     /// Who withdrew it (the computer's user).
     pub withdrawn_by: Option<String>,
+    /// The claim this one replaces (corrects, or sends anew).
+    pub supersedes: Option<ClaimLink>,
+    /// The newest claim that replaces this one (not withdrawn).
+    pub superseded_by: Option<ClaimLink>,
+}
+
+/// Another claim named by a claim: its id and the claim number to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimLink {
+    /// The other claim.
+    pub id: ClaimId,
+    /// Its claim number.
+    pub claim_number: String,
+}
+
+impl From<ClaimId> for ClaimLink {
+    fn from(id: ClaimId) -> Self {
+        ClaimLink {
+            claim_number: crate::claim_number::claim_number(id),
+            id,
+        }
+    }
 }
 
 /// The current time as stored: RFC 3339, UTC, milliseconds.

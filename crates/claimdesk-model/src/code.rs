@@ -61,6 +61,14 @@ crate::vocabulary! {
         ClaimEditUnchecked = "claim.edit_unchecked",
         /// The claim cannot be withdrawn now (being sent, sent, or withdrawn already).
         ClaimNotWithdrawable = "claim.not_withdrawable",
+        /// Only a sent claim, or one the service refused, can be replaced by a new claim.
+        ClaimNotReplaceable = "claim.not_replaceable",
+        /// The claim was already replaced by a claim that is queued or sent.
+        ClaimAlreadyReplaced = "claim.already_replaced",
+        /// A draft has no receipt yet: it must be queued first.
+        ReceiptDraft = "receipt.draft",
+        /// The receipt could not be made or written.
+        ReceiptFailed = "receipt.failed",
         /// The service holds a different claim under this id.
         ClaimConflict = "claim.conflict",
         /// The claim part is not a claim.

@@ -41,6 +41,11 @@ pub struct ClaimPayload {
     pub fields: ClaimFields,
     /// One entry per attachment part, in the order the clerk attached them.
     pub attachments: Vec<AttachmentRef>,
+    /// The claim this one replaces (a correction of a sent claim, or a claim refused as a
+    /// conflict sent anew). Absent for most claims, and then not part of the canonical JSON,
+    /// so the content hash of a claim made before this field existed is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<ClaimId>,
 }
 
 /// What the claim JSON says about one attachment part.
@@ -81,6 +86,12 @@ pub struct Receipt {
     /// Where the claim stands at the service: `received` (the only state this version has).
     #[serde(default = "received")]
     pub status: String,
+    /// The claim this one replaces, as the service stored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<ClaimId>,
+    /// The newest claim the service received that replaces this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<ClaimId>,
 }
 
 fn received() -> String {
@@ -178,5 +189,21 @@ mod tests {
         assert!(!r.contains(['0', 'O', '1', 'I', 'L', 'U']));
         assert!(!is_case_reference("CD-0000-0000"));
         assert!(!is_case_reference("<html>"));
+    }
+
+    #[test]
+    fn a_claim_without_supersedes_hashes_as_before_the_field_existed() {
+        // The canonical JSON of a claim sent by a build without `supersedes`.
+        let old = r#"{"id":"019ab3c2-5d6e-7f80-9a1b-2c3d4e5f6a7b","created_at":"2026-11-26T08:00:00.000Z","fields":{},"attachments":[]}"#;
+        let payload: ClaimPayload = serde_json::from_str(old).expect("old claim");
+        assert_eq!(payload.supersedes, None);
+        let fields = serde_json::to_string(&payload.fields).expect("fields");
+        let expected = old.replace(r#""fields":{}"#, &format!(r#""fields":{fields}"#));
+        assert_eq!(payload.content_hash(), sha256_hex(expected.as_bytes()));
+        let replacing = ClaimPayload {
+            supersedes: Some(payload.id),
+            ..payload.clone()
+        };
+        assert_ne!(replacing.content_hash(), payload.content_hash());
     }
 }

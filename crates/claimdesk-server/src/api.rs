@@ -147,15 +147,19 @@ async fn authenticate(
         .ok_or_else(unauthorized)
 }
 
-/// `GET /v1/claims/{id}`: the stored claim's reference.
+/// `GET /v1/claims/{id}`: the stored claim's receipt. `{id}` may also be its case reference
+/// or its claim number (what the customer's receipt shows).
 pub async fn get_claim<S: ClaimStorage>(
     State(storage): State<S>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     authenticate(&storage, &headers).await?;
-    let id: ClaimId = id.parse().map_err(|_| ApiError::not_found())?;
-    match storage.find(id).await? {
+    let found = match id.parse::<ClaimId>() {
+        Ok(id) => storage.find(id).await?,
+        Err(_) => storage.find_alias(id).await?,
+    };
+    match found {
         Some((_, receipt)) => Ok(Json(receipt).into_response()),
         None => Err(ApiError::not_found()),
     }

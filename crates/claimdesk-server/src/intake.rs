@@ -7,8 +7,10 @@
 //! command line and tests may call the plain methods directly.
 
 use crate::storage::{Accepted, ClaimStorage, Received, StorageError};
+use claimdesk_model::claim_number::{claim_number, parse_claim_number};
 use claimdesk_model::wire::{
-    case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
+    case_reference, is_case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt,
+    ServiceStatus,
 };
 use claimdesk_model::{now_timestamp, ClaimId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -17,7 +19,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_intake.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_intake.sql")),
+    M::up(include_str!("migrations/002_supersedes.sql")),
+];
 
 /// The database file in the data folder.
 pub const DATABASE_FILE: &str = "claimdesk-server.sqlite3";
@@ -66,6 +71,7 @@ impl Intake {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        fill_claim_numbers(&conn)?;
         Ok(Intake {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
@@ -169,15 +175,17 @@ impl Intake {
             let candidate = case_reference(random::<8>()?);
             let n = tx.execute(
                 "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
-                     claim_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (case_reference) DO NOTHING",
+                     claim_json, supersedes, claim_number)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (case_reference) DO NOTHING",
                 params![
                     payload.id.to_string(),
                     hash,
                     candidate,
                     device,
                     received_at,
-                    json
+                    json,
+                    payload.supersedes.map(|s| s.to_string()),
+                    claim_number(payload.id),
                 ],
             )?;
             if n == 1 {
@@ -206,31 +214,67 @@ impl Intake {
             case_reference: reference,
             received_at,
             status: ServiceStatus::Received.as_str().to_owned(),
+            supersedes: payload.supersedes,
+            superseded_by: None,
         }))
+    }
+
+    /// The claim a case reference or claim number names (either form, as a customer or
+    /// clerk reads it out), if exactly one claim has it.
+    pub fn find_alias(&self, alias: &str) -> Result<Option<(String, Receipt)>> {
+        let conn = self.conn();
+        let key = alias.trim().to_ascii_uppercase();
+        let (column, value) = if is_case_reference(&key) {
+            ("case_reference", key)
+        } else if let Some(number) = parse_claim_number(&key) {
+            ("claim_number", number)
+        } else {
+            return Ok(None);
+        };
+        let ids: Vec<String> = conn
+            .prepare_cached(&format!(
+                "SELECT id FROM claims WHERE {column} = ?1 LIMIT 2"
+            ))?
+            .query_map([value], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [id] => match id.parse::<ClaimId>() {
+                Ok(id) => find_in(&conn, id),
+                Err(_) => Ok(None),
+            },
+            // None, or (40 bits of a claim id, so very rarely) two claims with one number.
+            _ => Ok(None),
+        }
     }
 
     /// Every received claim, oldest first.
     pub fn export(&self) -> Result<Vec<Received>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT case_reference, received_at, device, content_sha256, claim_json
+            "SELECT case_reference, received_at, device, content_sha256, claim_json,
+                 (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
+                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
              FROM claims ORDER BY received_at, id",
         )?;
         let rows = stmt.query_map([], |r| {
             let json: String = r.get(4)?;
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, json))
+            let by: Option<String> = r.get(5)?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, json, by))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (case_reference, received_at, device, content_sha256, json) = row?;
+            let (case_reference, received_at, device, content_sha256, json, by) = row?;
             let claim = serde_json::from_str(&json).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
             })?;
+            let claim: ClaimPayload = claim;
             out.push(Received {
                 case_reference,
+                claim_number: claim_number(claim.id),
                 received_at,
                 device,
                 content_sha256,
+                superseded_by: by.and_then(|s| s.parse().ok()),
                 claim,
             });
         }
@@ -254,9 +298,13 @@ impl Intake {
 }
 
 fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+    let id_of = |s: Option<String>| s.and_then(|s| s.parse::<ClaimId>().ok());
     Ok(conn
         .query_row(
-            "SELECT content_sha256, case_reference, received_at FROM claims WHERE id = ?1",
+            "SELECT content_sha256, case_reference, received_at, supersedes,
+                 (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
+                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+             FROM claims WHERE id = ?1",
             [id.to_string()],
             |r| {
                 Ok((
@@ -266,11 +314,30 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> 
                         case_reference: r.get(1)?,
                         received_at: r.get(2)?,
                         status: ServiceStatus::Received.as_str().to_owned(),
+                        supersedes: id_of(r.get(3)?),
+                        superseded_by: id_of(r.get(4)?),
                     },
                 ))
             },
         )
         .optional()?)
+}
+
+/// Fills in the claim number of claims stored before the service kept it (migration 2).
+fn fill_claim_numbers(conn: &Connection) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM claims WHERE claim_number IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        if let Ok(parsed) = id.parse::<ClaimId>() {
+            conn.execute(
+                "UPDATE claims SET claim_number = ?2 WHERE id = ?1",
+                params![id, claim_number(parsed)],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn random<const N: usize>() -> Result<[u8; N]> {
@@ -304,6 +371,10 @@ impl ClaimStorage for Intake {
 
     async fn find(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
         self.blocking(move |s| s.find(id)).await
+    }
+
+    async fn find_alias(&self, alias: String) -> Result<Option<(String, Receipt)>> {
+        self.blocking(move |s| s.find_alias(&alias)).await
     }
 
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {

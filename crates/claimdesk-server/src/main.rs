@@ -183,7 +183,7 @@ fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> 
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["case_reference", "id", "received_at", "device"];
     header.extend(claimdesk_model::ClaimFields::NAMES);
-    header.push("attachments");
+    header.extend(["attachments", "claim_number", "supersedes", "superseded_by"]);
     w.write_record(&header)?;
     for c in claims {
         let mut row = vec![
@@ -200,6 +200,12 @@ fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> 
             .map(|a| a.sha256.as_str())
             .collect();
         row.push(hashes.join(" "));
+        let id = |i: Option<claimdesk_model::ClaimId>| i.map(|i| i.to_string()).unwrap_or_default();
+        row.extend([
+            c.claim_number.clone(),
+            id(c.claim.supersedes),
+            id(c.superseded_by),
+        ]);
         // Formula-like cells as text (OWASP CSV injection), as the app's export does.
         w.write_record(
             row.iter()

@@ -59,14 +59,18 @@ pub enum Accepted {
 pub struct Received {
     /// The case reference given to the customer.
     pub case_reference: String,
+    /// The claim number on the customer's receipt.
+    pub claim_number: String,
     /// When it arrived.
     pub received_at: String,
     /// The device that sent it.
     pub device: String,
     /// SHA-256 of the canonical claim.
     pub content_sha256: String,
-    /// The claim as received.
+    /// The claim as received (with `supersedes`, the claim it replaces).
     pub claim: ClaimPayload,
+    /// The newest claim received that replaces this one.
+    pub superseded_by: Option<ClaimId>,
 }
 
 /// The service's storage, as the HTTP handlers use it. Every call is async; an
@@ -77,6 +81,13 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
 
     /// The stored claim `id`: its content hash and receipt.
     fn find(&self, id: ClaimId) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
+
+    /// The stored claim whose case reference or claim number is `alias` (as typed: any
+    /// case, dashes optional for a claim number), if exactly one claim has it.
+    fn find_alias(
+        &self,
+        alias: String,
+    ) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
 
     /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
     fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;

@@ -50,6 +50,9 @@ pub struct BundledClaim {
     /// Why it was queued without a receipt, if it was.
     #[serde(default)]
     pub no_proof_reason: Option<String>,
+    /// The claim it replaces (part of what is sent, so it must travel with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<ClaimId>,
     /// Its attachments, bytes included.
     pub attachments: Vec<BundledAttachment>,
 }
@@ -122,6 +125,7 @@ impl Store {
             claims.push(BundledClaim {
                 attempts,
                 no_proof_reason,
+                supersedes: crate::replace::supersedes_in(&self.conn, claim.id)?,
                 id: claim.id,
                 status: claim.status,
                 created_at: claim.created_at,
@@ -197,8 +201,14 @@ impl Store {
                         .or(Some(crate::claims::IMPORTED))
                 };
                 tx.execute(
-                    "UPDATE claims SET no_proof_reason = ?2, attempts = ?3 WHERE id = ?1",
-                    rusqlite::params![c.id.to_string(), reason, c.attempts],
+                    "UPDATE claims SET no_proof_reason = ?2, attempts = ?3, supersedes = ?4
+                     WHERE id = ?1",
+                    rusqlite::params![
+                        c.id.to_string(),
+                        reason,
+                        c.attempts,
+                        c.supersedes.map(|s| s.to_string())
+                    ],
                 )?;
                 Ok(true)
             })?;

@@ -3,7 +3,7 @@
 use super::settings::remember_defaults_in;
 use super::{Result, Store, StoreError, MAX_CLAIM_BYTES};
 use claimdesk_model::attachment::megabytes;
-use claimdesk_model::claim::BadClaimId;
+use claimdesk_model::claim::{BadClaimId, ClaimLink};
 use claimdesk_model::vocab::UnknownName;
 use claimdesk_model::{
     now_timestamp, validate, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError,
@@ -84,13 +84,24 @@ fn read_claim(row: &Row<'_>) -> rusqlite::Result<Result<Claim>> {
     }))
 }
 
-/// The columns of a queue row, for [`read_summary`].
-pub(crate) const SUMMARY_SELECT: &str =
-    "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
-         queued_at, case_reference, sent_at, sync_problem, withdrawn_at, withdrawn_by
-     FROM claims";
+/// The columns of a queue row, for [`read_summary`]; the last one is the newest claim
+/// (not withdrawn) that replaces it.
+pub(crate) fn summary_select() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT id, status, created_at, updated_at, contact_name, email, product_name,
+                 queued_at, case_reference, sent_at, sync_problem, withdrawn_at, withdrawn_by,
+                 supersedes,
+                 (SELECT r.id FROM claims r WHERE r.supersedes = claims.id AND r.status <> '{}'
+                  ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
+             FROM claims",
+            Status::Withdrawn.as_str()
+        )
+    })
+}
 
-/// One queue row from [`SUMMARY_SELECT`]'s columns.
+/// One queue row from [`summary_select`]'s columns.
 pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>> {
     let id: String = r.get(0)?;
     let status: String = r.get(1)?;
@@ -99,6 +110,13 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
     let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
     let problem: Option<String> = r.get(10)?;
     let (withdrawn_at, withdrawn_by) = (r.get(11)?, r.get(12)?);
+    let link = |i: usize| -> rusqlite::Result<Option<ClaimLink>> {
+        let id: Option<String> = r.get(i)?;
+        Ok(id
+            .and_then(|s| s.parse::<ClaimId>().ok())
+            .map(ClaimLink::from))
+    };
+    let (supersedes, superseded_by) = (link(13)?, link(14)?);
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
         claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
@@ -115,6 +133,8 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
         problem: problem.and_then(|p| serde_json::from_str(&p).ok()),
         withdrawn_at,
         withdrawn_by,
+        supersedes,
+        superseded_by,
     }))
 }
 
@@ -265,7 +285,7 @@ impl Store {
 
     /// The queue view: one line per claim, newest first.
     pub fn list(&self) -> Result<Vec<ClaimSummary>> {
-        let sql = format!("{SUMMARY_SELECT} ORDER BY created_at DESC, id DESC");
+        let sql = format!("{} ORDER BY created_at DESC, id DESC", summary_select());
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], read_summary)?;
         let mut out = Vec::new();
@@ -324,15 +344,19 @@ impl Store {
 
     /// Other claims on this device for what looks like the same product: the same
     /// normalised serial number, or the same order id and product name (queued, sent or
-    /// refused; not drafts, not withdrawn), oldest first.
+    /// refused; not drafts, not withdrawn, not the claims this one replaces), oldest first.
     pub fn duplicates(&self, id: ClaimId, fields: &ClaimFields) -> Result<Vec<Duplicate>> {
         let serial = validate::normalise_serial(&fields.serial_number);
         let order = fields.order_id.trim();
         let product = fields.product_name.trim();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, created_at, case_reference, serial_number = ?2 AND ?2 <> ''
+            "WITH RECURSIVE replaced(id) AS (
+                 SELECT supersedes FROM claims WHERE id = ?1 AND supersedes IS NOT NULL
+                 UNION SELECT c.supersedes FROM claims c JOIN replaced ON c.id = replaced.id
+                 WHERE c.supersedes IS NOT NULL)
+             SELECT id, created_at, case_reference, serial_number = ?2 AND ?2 <> ''
              FROM claims
-             WHERE id <> ?1 AND status NOT IN (?5, ?6)
+             WHERE id <> ?1 AND status NOT IN (?5, ?6) AND id NOT IN replaced
                AND ((?2 <> '' AND serial_number = ?2)
                  OR (?3 <> '' AND order_id = ?3 AND lower(product_name) = lower(?4)))
              ORDER BY created_at, id",
@@ -483,6 +507,7 @@ fn submit_in(tx: &Transaction<'_>, id: ClaimId, normalised: ClaimFields) -> Resu
         [id.to_string(), claim.updated_at.clone()],
     )?;
     remember_defaults_in(tx, &claim.fields)?;
+    super::replace::retire_replaced_in(tx, id, &claim.updated_at)?;
     Ok(claim)
 }
 

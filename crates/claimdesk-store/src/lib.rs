@@ -17,6 +17,7 @@ pub mod paths;
 pub mod perms;
 pub mod queue;
 pub mod records;
+mod replace;
 pub mod retention;
 mod schema;
 mod settings;
@@ -82,6 +83,22 @@ pub enum StoreError {
         /// Its status.
         status: Status,
     },
+    /// Only a sent claim, or one the service refused, can be replaced by a new claim.
+    #[error("claim {id} is {status} and cannot be replaced by a new claim")]
+    NotReplaceable {
+        /// The claim.
+        id: ClaimId,
+        /// Its status.
+        status: Status,
+    },
+    /// A claim that replaces this one is queued or sent already.
+    #[error("claim {id} was already replaced by claim {by}")]
+    AlreadyReplaced {
+        /// The claim.
+        id: ClaimId,
+        /// The claim number of the one that replaces it.
+        by: String,
+    },
     /// The draft was queued before (and taken back to edit): it is not discarded, only
     /// withdrawn or queued again.
     #[error("claim {0} was queued before; withdraw it instead of resetting")]
@@ -125,6 +142,8 @@ impl StoreError {
             } => ErrorCode::ClaimUploading,
             StoreError::NotEditable { .. } => ErrorCode::ClaimNotEditable,
             StoreError::NotWithdrawable { .. } => ErrorCode::ClaimNotWithdrawable,
+            StoreError::NotReplaceable { .. } => ErrorCode::ClaimNotReplaceable,
+            StoreError::AlreadyReplaced { .. } => ErrorCode::ClaimAlreadyReplaced,
             StoreError::WasQueued(_) => ErrorCode::ClaimWasQueued,
             StoreError::Invalid(_) => ErrorCode::Validation,
             StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
@@ -147,6 +166,7 @@ impl StoreError {
             }
             StoreError::TooManyAttachments => vec![p("max", MAX_ATTACHMENTS.to_string())],
             StoreError::KeyMissing { place } => vec![p("place", place.clone())],
+            StoreError::AlreadyReplaced { by, .. } => vec![p("number", by.clone())],
             StoreError::Vault(e) => vec![p("message", e.to_string())],
             _ => Vec::new(),
         }

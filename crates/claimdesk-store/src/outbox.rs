@@ -125,6 +125,7 @@ impl Store {
                     created_at: claim.created_at,
                     fields: claim.fields,
                     attachments,
+                    supersedes: super::replace::supersedes_in(tx, id)?,
                 },
                 parts,
                 attempt,

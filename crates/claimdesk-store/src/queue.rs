@@ -2,7 +2,7 @@
 //! claim up by. Pages are keyset-paginated on `(created_at, id)` (no OFFSET, so page 2,000
 //! costs what page 1 does) and text search goes through the FTS5 index of migration 5.
 
-use super::claims::{read_summary, SUMMARY_SELECT};
+use super::claims::{read_summary, summary_select};
 use super::{Result, Store, StoreError};
 use claimdesk_model::{ClaimId, ClaimSummary, Status};
 use rusqlite::types::Value;
@@ -74,7 +74,7 @@ impl Store {
             0 => 50,
             n => n.min(MAX_PAGE),
         };
-        let mut sql = format!("{SUMMARY_SELECT} WHERE 1");
+        let mut sql = format!("{} WHERE 1", summary_select());
         let mut args: Vec<Value> = Vec::new();
         fn arg(v: Value, args: &mut Vec<Value>) -> String {
             args.push(v);
@@ -126,7 +126,7 @@ impl Store {
 
     /// The queue row of one claim, to update it in place.
     pub fn summary(&self, id: ClaimId) -> Result<Option<ClaimSummary>> {
-        let sql = format!("{SUMMARY_SELECT} WHERE id = ?1");
+        let sql = format!("{} WHERE id = ?1", summary_select());
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query_map([id.to_string()], read_summary)?;
         rows.next().transpose()?.transpose()

@@ -16,13 +16,14 @@ use std::io::Write;
 
 /// What an export adds after the claim's own keys: what happened to it. Import ignores them
 /// (an imported claim starts again as `ready`).
-pub const HISTORY_COLUMNS: [&str; 8] = [
+pub const HISTORY_COLUMNS: [&str; 9] = [
     "claim_number",
     "case_reference",
     "queued_at",
     "sent_at",
     "attempts",
     "problem",
+    "supersedes",
     "no_proof_reason",
     "attachments",
 ];
@@ -55,6 +56,8 @@ pub struct ExportRecord {
     pub attempts: i64,
     /// Why it was last not sent (the message shown to the clerk), if it was not.
     pub problem: Option<String>,
+    /// The id of the claim it replaces (a correction, or a refused claim sent anew).
+    pub supersedes: Option<String>,
     /// Why it was queued without a receipt: the clerk's reason, or `imported`.
     pub no_proof_reason: Option<String>,
     /// Its attachments.
@@ -100,7 +103,8 @@ impl Store {
         }
         let mut history: HashMap<String, History> = HashMap::new();
         let mut stmt = self.conn.prepare(
-            "SELECT id, case_reference, queued_at, sent_at, attempts, sync_problem, no_proof_reason
+            "SELECT id, case_reference, queued_at, sent_at, attempts, sync_problem, no_proof_reason,
+                 supersedes
              FROM claims",
         )?;
         let mut rows = stmt.query([])?;
@@ -117,6 +121,7 @@ impl Store {
                         serde_json::from_str::<ErrorBody>(&p).map_or(p, |body| body.message)
                     }),
                     no_proof_reason: r.get(6)?,
+                    supersedes: r.get(7)?,
                 },
             );
         }
@@ -132,6 +137,7 @@ impl Store {
                     sent_at: h.sent_at,
                     attempts: h.attempts,
                     problem: h.problem,
+                    supersedes: h.supersedes,
                     no_proof_reason: h.no_proof_reason,
                     attachments: attachments.remove(&key).unwrap_or_default(),
                     claim,
@@ -174,6 +180,7 @@ struct History {
     attempts: i64,
     problem: Option<String>,
     no_proof_reason: Option<String>,
+    supersedes: Option<String>,
 }
 
 /// Which file format.
@@ -237,6 +244,7 @@ pub fn write_csv(claims: &[ExportRecord], out: &mut impl Write) -> Result<(), Fi
             r.sent_at.as_deref().unwrap_or(""),
             attempts.as_str(),
             r.problem.as_deref().unwrap_or(""),
+            r.supersedes.as_deref().unwrap_or(""),
             r.no_proof_reason.as_deref().unwrap_or(""),
             attachments.as_str(),
         ];

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_withdrawn.sql"),
     include_str!("migrations/008_duplicates.sql"),
     include_str!("migrations/009_proof.sql"),
+    include_str!("migrations/010_supersedes.sql"),
 ];
 
 /// The schema version this build writes.

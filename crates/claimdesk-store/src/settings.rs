@@ -139,3 +139,27 @@ impl Store {
         self.set_setting(PROOF_KEY, if on { "true" } else { "false" })
     }
 }
+
+/// The shop or device name printed on receipts.
+const SHOP_KEY: &str = "receipt.shop";
+
+impl Store {
+    /// The name receipts are printed with: Settings' shop name, else the computer's name.
+    pub fn shop_name(&self) -> Result<String> {
+        Ok(self
+            .setting(SHOP_KEY)?
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(super::paths::computer_name))
+    }
+
+    /// The shop name as set in Settings (empty: the computer's name is used).
+    pub fn shop_name_setting(&self) -> Result<String> {
+        Ok(self.setting(SHOP_KEY)?.unwrap_or_default())
+    }
+
+    /// Sets the shop name for receipts (empty: the computer's name).
+    pub fn set_shop_name(&self, name: &str) -> Result<()> {
+        self.set_setting(SHOP_KEY, name.trim())
+    }
+}

@@ -295,6 +295,38 @@ fn withdraw_takes_a_queued_claim_back_for_good() {
 }
 
 #[test]
+fn receipt_writes_the_customers_pdf_on_either_paper() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let id = "0193a1b2-0000-7000-8000-0000000000e1";
+    let file = dir.path().join("claims.json");
+    std::fs::write(
+        &file,
+        serde_json::json!([claim_json(id, "Γιώργος Παπαδόπουλος", "10117")]).to_string(),
+    )
+    .expect("write");
+    let data = dir.path().join("data");
+    assert!(cli(&data, &["import", file.to_str().expect("utf-8")])
+        .status
+        .success());
+    let number = claimdesk_model::claim_number::claim_number(id.parse().expect("id"));
+    for paper in ["a4", "80mm"] {
+        let pdf = dir.path().join(format!("receipt-{paper}.pdf"));
+        let path = pdf.to_str().expect("utf-8");
+        let o = cli(&data, &["receipt", id, "-o", path, "--paper", paper]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = std::process::Command::new("pdftotext")
+            .args([path, "-"])
+            .output()
+            .expect("pdftotext (scripts/setup.sh --test installs poppler-utils)");
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("Γιώργος Παπαδόπουλος"), "{text}");
+        assert!(text.contains(&number), "{text}");
+    }
+    let bad = cli(&data, &["receipt", id, "-o", "x.pdf", "--paper", "letter"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn a_bundle_moves_the_queue_with_its_photos_to_another_device_byte_exact() {
     use claimdesk_model::attachment::{sha256_hex, NewAttachment};
     use claimdesk_store::{Store, Vault};

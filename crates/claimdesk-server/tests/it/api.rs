@@ -67,6 +67,7 @@ fn claim(photo: &[u8]) -> ClaimPayload {
             byte_size: photo.len() as u64,
             original_name: "receipt.jpg".into(),
         }],
+        supersedes: None,
     }
 }
 
@@ -167,6 +168,80 @@ async fn a_claim_is_stored_once_and_a_replay_gets_the_same_reference() {
     let body: ErrorBody = conflict.json().await.expect("error");
     assert_eq!(body.code, "claim.conflict");
     assert_eq!(s.intake.count().expect("count"), 1);
+}
+
+async fn get_receipt(s: &Service, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}/v1/claims/{key}", s.url))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("get")
+}
+
+#[tokio::test]
+async fn a_correction_names_the_claim_it_replaces_and_both_show_it() {
+    let s = start().await;
+    let photo = b"receipt bytes".as_slice();
+    let original = claim(photo);
+    let first: Receipt = post(&s, &s.token, &original, &[photo])
+        .await
+        .json()
+        .await
+        .expect("receipt");
+    assert_eq!(first.supersedes, None);
+
+    let mut correction = claim(photo);
+    correction.fields.issue = "Corrected: the port is broken, not the cable.".into();
+    correction.supersedes = Some(original.id);
+    let r = post(&s, &s.token, &correction, &[photo]).await;
+    assert_eq!(r.status(), 201);
+    let second: Receipt = r.json().await.expect("receipt");
+    assert_eq!(second.supersedes, Some(original.id));
+    // Replayed, it is the same claim (supersedes is part of its content) …
+    let replay = post(&s, &s.token, &correction, &[photo]).await;
+    assert_eq!(replay.status(), 200);
+    // … and the same id without it is another claim.
+    let mut stripped = correction.clone();
+    stripped.supersedes = None;
+    assert_eq!(post(&s, &s.token, &stripped, &[photo]).await.status(), 409);
+
+    let old: Receipt = get_receipt(&s, &original.id.to_string())
+        .await
+        .json()
+        .await
+        .expect("old");
+    assert_eq!(old.superseded_by, Some(correction.id));
+    let exported = s.intake.export().expect("export");
+    let row = exported
+        .iter()
+        .find(|r| r.claim.id == original.id)
+        .expect("row");
+    assert_eq!(row.superseded_by, Some(correction.id));
+}
+
+#[tokio::test]
+async fn a_claim_is_found_by_its_case_reference_or_claim_number() {
+    let s = start().await;
+    let photo = b"receipt bytes".as_slice();
+    let c = claim(photo);
+    let receipt: Receipt = post(&s, &s.token, &c, &[photo])
+        .await
+        .json()
+        .await
+        .expect("receipt");
+    let number = claimdesk_model::claim_number::claim_number(c.id);
+    let loose = number.replace('-', "").to_lowercase();
+    for key in [receipt.case_reference.clone(), number, loose] {
+        let r = get_receipt(&s, &key).await;
+        assert_eq!(r.status(), 200, "{key}");
+        assert_eq!(r.json::<Receipt>().await.expect("receipt"), receipt);
+    }
+    // A number with a wrong check character, or nothing like one, is not found.
+    for key in ["CD-2222-2222", "0000-0000-1", "not-a-claim"] {
+        let r = get_receipt(&s, key).await;
+        assert_eq!(r.status(), 404, "{key}");
+    }
 }
 
 #[tokio::test]

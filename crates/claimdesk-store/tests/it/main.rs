@@ -7,6 +7,7 @@ mod encryption;
 mod keyring;
 mod queue;
 mod records;
+mod replace;
 mod retention;
 mod store;
 mod transactions;

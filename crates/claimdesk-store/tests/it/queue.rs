@@ -80,6 +80,8 @@ fn search_finds_a_claim_by_what_the_clerk_remembers() {
             case_reference: "CD-7KQ2-M9XA".into(),
             received_at: claimdesk_model::now_timestamp(),
             status: "received".into(),
+            supersedes: None,
+            superseded_by: None,
         })
         .expect("sent");
     assert_eq!(find(&store, "jana schm"), vec![jana], "name prefixes");

@@ -31,7 +31,7 @@ fn an_empty_store_exports_an_empty_array_and_a_header_row() {
     assert_eq!(
         String::from_utf8(csv).expect("utf8").trim(),
         "id,status,created_at,updated_at,channel,marketplace,email,contact_name,order_id,product_name,sku,serial_number,purchase_date,address_line1,address_line2,country,region,city,postal_code,phone,issue,staff_note,\
-         claim_number,case_reference,queued_at,sent_at,attempts,problem,no_proof_reason,attachments"
+         claim_number,case_reference,queued_at,sent_at,attempts,problem,supersedes,no_proof_reason,attachments"
     );
 }
 

@@ -81,6 +81,8 @@ fn a_receipt_and_the_last_sync_time_are_recorded_together() {
         case_reference: "CD-7KQ2-M9XA".into(),
         received_at: now_timestamp(),
         status: "received".into(),
+        supersedes: None,
+        superseded_by: None,
     };
     store
         .record_sent(&receipt)

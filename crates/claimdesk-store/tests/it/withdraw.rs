@@ -96,6 +96,8 @@ fn drafts_and_refused_claims_can_be_withdrawn_but_not_one_being_sent_or_sent() {
             case_reference: "CD-AAAA-BBBB".into(),
             received_at: "2026-11-26T00:00:00Z".into(),
             status: "received".into(),
+            supersedes: None,
+            superseded_by: None,
         })
         .expect("sent");
     let err = store.withdraw(sent, "me").expect_err("sent");
