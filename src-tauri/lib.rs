@@ -45,6 +45,7 @@ pub fn run() {
         // First of all: a second launch on this folder hands over to the first window and
         // exits here, before any window exists.
         .plugin(instance::plugin(&data_dir))
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let instance = match lock {
                 Ok(Some(lock)) => Some(lock),

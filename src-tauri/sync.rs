@@ -5,11 +5,13 @@ use crate::error::UiError;
 use crate::state::AppState;
 use claimdesk_model::ErrorCode;
 use claimdesk_store::{Retention, Store};
+use claimdesk_sync::alerts::Alerts;
 use claimdesk_sync::settings::SaveError;
 use claimdesk_sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_notification::NotificationExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// The running engine's handle.
@@ -35,9 +37,12 @@ pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
     let store = Store::open_dir(&state.data_dir, &state.vault).ok()?;
     let last: Arc<Mutex<Option<SyncStatus>>> = Arc::default();
     let (emitter, seen) = (app.clone(), last.clone());
+    let alerts = Mutex::new(Alerts::default());
     let observer = Arc::new(move |event: SyncEvent| {
         if let SyncEvent::Status(s) = &event {
             *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some((**s).clone());
+            let mut alerts = alerts.lock().unwrap_or_else(|p| p.into_inner());
+            notify(&emitter, &mut alerts, &s.outbox);
         }
         let _ = emitter.emit("sync", event);
     });
@@ -45,6 +50,22 @@ pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
     let (wake, rx) = tokio::sync::mpsc::unbounded_channel();
     tauri::async_runtime::spawn(engine.run(Backoff::default(), rx));
     Some(SyncHandle { wake, last })
+}
+
+/// Raises the OS notifications the queue calls for while the window is not focused.
+fn notify(app: &AppHandle, alerts: &mut Alerts, outbox: &claimdesk_store::OutboxSummary) {
+    let focused = app
+        .get_webview_window("main")
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false);
+    for alert in alerts.plan(outbox, focused, std::time::Instant::now()) {
+        let (title, body) = alert.text();
+        match app.notification().builder().title(title).body(body).show() {
+            Ok(()) => tracing::info!(?alert, "notification raised"),
+            // No notification service (a kiosk session): the window still shows it all.
+            Err(e) => tracing::warn!(?alert, error = %e, "notification not shown"),
+        }
+    }
 }
 
 /// The status bar's state: the engine's last report, else the queue from the store.

@@ -1410,3 +1410,59 @@ async fn a_sent_claim_is_corrected_by_a_new_claim_that_names_it() {
     assert_eq!(kept.status, Status::Sent);
     assert_eq!(kept.fields, old.fields, "the sent claim is never altered");
 }
+
+#[tokio::test]
+async fn claims_waiting_for_days_raise_a_notification_while_the_window_is_elsewhere() {
+    let _serial = SERIAL.lock().await;
+    // Every Notify call on this session bus, as the desktop's notification service gets it.
+    let watched = tempfile::NamedTempFile::new().expect("tmp");
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(watched.reopen().expect("reopen"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor (package dbus)");
+    let port = free_port();
+    let driver = Driver::start_with(&[
+        ("CLAIMDESK_SERVER_URL", &format!("http://127.0.0.1:{port}/")),
+        ("CLAIMDESK_DEVICE_TOKEN", "cdt_offline"),
+    ]);
+    let five_days_ago = (chrono::Utc::now() - chrono::Duration::days(5))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let old = claimdesk_model::Claim {
+        id: claimdesk_model::ClaimId::new(),
+        status: Status::Ready,
+        created_at: five_days_ago.clone(),
+        updated_at: five_days_ago,
+        fields: claimdesk_model::sample::valid_fields(),
+    };
+    driver.store().import(&old).expect("import");
+    // Under Xvfb there is no window manager to give the window the keyboard: it is never
+    // focused, as if the clerk were in another program (the focused case is a unit test of
+    // claimdesk_sync::alerts).
+    let c = driver.open_app().await;
+    wait_for(&c, "!document.getElementById('stale-alert').hidden").await;
+    let said = |text: &str| {
+        std::fs::read_to_string(watched.path())
+            .unwrap_or_default()
+            .contains(text)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !said("Claims are waiting to be sent") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    let log = std::fs::read_to_string(watched.path()).unwrap_or_default();
+    c.close().await.expect("close");
+    assert!(
+        said("Claims are waiting to be sent"),
+        "no notification: {log}"
+    );
+    assert!(log.contains("more than 3 days"), "{log}");
+    // Counts only: nothing the customer typed goes to the desktop.
+    assert!(!log.contains("Jana"), "{log}");
+}

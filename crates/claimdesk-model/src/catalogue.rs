@@ -38,6 +38,15 @@ pub fn text(key: &str, params: &[(String, String)]) -> String {
         .map_or_else(|| key.to_owned(), |t| fill(t, params))
 }
 
+/// A message that depends on a number: `key.one` for 1, else `key.other`, with `{count}`
+/// filled (English plural rules, as the English catalogue is written).
+pub fn plural(key: &str, count: u64, params: &[(String, String)]) -> String {
+    let form = if count == 1 { "one" } else { "other" };
+    let mut all = vec![("count".to_owned(), count.to_string())];
+    all.extend_from_slice(params);
+    text(&format!("{key}.{form}"), &all)
+}
+
 /// `template` with each `{name}` that `params` names replaced by its value.
 pub fn fill(template: &str, params: &[(String, String)]) -> String {
     let mut out = String::with_capacity(template.len());

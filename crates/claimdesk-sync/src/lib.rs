@@ -6,6 +6,7 @@
 //! - [`outcome`]: what an answer means — sent, retry later, refused, or not the service.
 //! - [`settings`]: server address, device token, auto-send.
 
+pub mod alerts;
 pub mod client;
 pub mod engine;
 pub mod outcome;
