@@ -8,3 +8,4 @@ mod full_disk;
 mod logs;
 mod one_engine;
 mod sync_crash;
+mod withdraw_kill;

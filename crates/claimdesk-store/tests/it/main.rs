@@ -6,6 +6,7 @@ mod compat;
 mod encryption;
 mod keyring;
 mod queue;
+mod race;
 mod records;
 mod replace;
 mod retention;

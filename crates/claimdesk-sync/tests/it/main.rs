@@ -5,6 +5,7 @@ mod catalogue;
 mod faults;
 mod locks;
 mod nginx;
+mod replace;
 mod settings;
 mod stuck;
 mod take_back;
