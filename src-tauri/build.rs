@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "replace_claim",
     "receipt",
     "save_receipt",
+    "print_receipt",
     "edit_claim",
     "export_claims",
 ];

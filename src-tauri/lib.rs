@@ -100,6 +100,7 @@ pub fn run() {
             commands::replace_claim,
             receipt::receipt,
             receipt::save_receipt,
+            receipt::print_receipt,
             commands::edit_claim,
             commands::export_claims,
             attach::attach_files,

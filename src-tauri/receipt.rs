@@ -7,7 +7,7 @@ use base64::Engine;
 use claimdesk_model::ClaimId;
 use claimdesk_receipt::{Paper, Receipt, ReceiptError};
 use serde::Serialize;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// A receipt as the window shows it: its content and its QR code as an image.
 #[derive(Serialize)]
@@ -40,6 +40,51 @@ pub async fn receipt(state: State<'_, AppState>, id: ClaimId) -> Result<ReceiptV
         ),
         receipt,
     })
+}
+
+/// *Print…*: the window's print operation with the system's print dialog (the page's print
+/// stylesheet shows only the receipt the window put in its print area). WebKitGTK does not
+/// act on the page's own `window.print()`. "Print to File" offers `receipt-<number>.pdf` in
+/// the documents folder (else the home folder).
+#[tauri::command]
+pub async fn print_receipt(window: tauri::WebviewWindow, id: ClaimId) -> Result<(), UiError> {
+    let paths = window.path();
+    let file = paths
+        .document_dir()
+        .ok()
+        .filter(|d| d.is_dir())
+        .or_else(|| paths.home_dir().ok())
+        .unwrap_or_default()
+        .join(format!(
+            "receipt-{}.pdf",
+            claimdesk_model::claim_number::claim_number(id)
+        ));
+    let failed = |e: String| {
+        ui_error(ReceiptError::Pdf(format!(
+            "the print dialog could not open: {e}"
+        )))
+    };
+    print_dialog(&window, &file).map_err(failed)
+}
+
+#[cfg(target_os = "linux")]
+fn print_dialog(window: &tauri::WebviewWindow, file: &std::path::Path) -> Result<(), String> {
+    use webkit2gtk::PrintOperationExt;
+    let uri = gtk::glib::filename_to_uri(file, None).map_err(|e| e.to_string())?;
+    window
+        .with_webview(move |webview| {
+            let settings = gtk::PrintSettings::new();
+            settings.set(gtk::PRINT_SETTINGS_OUTPUT_URI, Some(uri.as_str()));
+            let operation = webkit2gtk::PrintOperation::new(&webview.inner());
+            operation.set_print_settings(&settings);
+            operation.run_dialog(None::<&gtk::Window>);
+        })
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn print_dialog(window: &tauri::WebviewWindow, _file: &std::path::Path) -> Result<(), String> {
+    window.print().map_err(|e| e.to_string())
 }
 
 /// *Save as PDF…*: the receipt of claim `id` on `paper`, to a file the clerk picks (0600).

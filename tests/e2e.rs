@@ -1089,13 +1089,11 @@ async fn a_queued_claim_is_taken_back_corrected_and_queued_again_under_its_id() 
     );
 }
 
-/// Types `path` into the native GTK file dialog titled `title` and confirms it (xdotool: the
-/// dialog is GTK's own window, out of WebDriver's reach; under Xvfb there is no window
-/// manager to give it the keyboard, so it is focused by hand).
-fn answer_file_dialog(title: &str, path: &Path) {
-    // Found once mapped and able to take the keyboard (GTK maps it a moment after creating it).
+/// The native GTK window titled `title`, once mapped and given the keyboard (GTK maps it a
+/// moment after creating it; under Xvfb there is no window manager to focus it).
+fn find_window(title: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
-    let window = loop {
+    loop {
         let out = Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", title])
             .output()
@@ -1110,12 +1108,19 @@ fn answer_file_dialog(title: &str, path: &Path) {
                 .status()
                 .expect("xdotool");
             if focused.success() {
-                break w;
+                return w;
             }
         }
-        assert!(Instant::now() < deadline, "no file dialog titled {title}");
+        assert!(Instant::now() < deadline, "no window titled {title}");
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
+}
+
+/// Types `path` into the native GTK file dialog titled `title` and confirms it (xdotool: the
+/// dialog is GTK's own window, out of WebDriver's reach; under Xvfb there is no window
+/// manager to give it the keyboard, so it is focused by hand).
+fn answer_file_dialog(title: &str, path: &Path) {
+    let window = find_window(title);
     let xdo = |args: &[&str]| {
         let status = Command::new("xdotool")
             .args(args)
@@ -1465,4 +1470,85 @@ async fn claims_waiting_for_days_raise_a_notification_while_the_window_is_elsewh
     assert!(log.contains("more than 3 days"), "{log}");
     // Counts only: nothing the customer typed goes to the desktop.
     assert!(!log.contains("Jana"), "{log}");
+}
+
+#[tokio::test]
+async fn the_receipt_is_printed_to_a_pdf_through_the_system_print_dialog() {
+    let _serial = SERIAL.lock().await;
+    // "Print to File" offers receipt-<number>.pdf in the home folder (no Documents there).
+    let home = tempfile::tempdir().expect("home");
+    let driver = Driver::start_with(&[("HOME", &home.path().display().to_string())]);
+    let claim = sent_claim(&driver, "Анна Каренина", "CD-7KQ2-M9XA");
+    let number = claimdesk_model::claim_number::claim_number(claim.id);
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{}\"]", claim.id);
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .receipt') !== null"),
+    )
+    .await;
+    js(
+        &c,
+        &format!("document.querySelector('{row} .receipt').click()"),
+    )
+    .await;
+    wait_for(&c, "document.getElementById('receipt-dialog').open").await;
+    // The click returns at once; the print dialog runs until it is answered.
+    js(
+        &c,
+        "setTimeout(() => document.getElementById('receipt-print').click(), 0) && 1",
+    )
+    .await;
+    tokio::task::spawn_blocking(|| {
+        // GTK's own dialog, out of WebDriver's reach: choose the first printer ("Print to
+        // File", the only one without CUPS) and print.
+        let window = find_window("Print");
+        for keys in [
+            ["key", "--window", &window, "Down"],
+            ["key", "--window", &window, "Return"],
+        ] {
+            assert!(Command::new("xdotool")
+                .args(keys)
+                .status()
+                .expect("xdotool")
+                .success());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    })
+    .await
+    .expect("print dialog");
+    let printed = home.path().join(format!("receipt-{number}.pdf"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let text = Command::new("pdftotext")
+            .arg(&printed)
+            .arg("-")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if text.contains(&number) || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    c.close().await.expect("close");
+    for wanted in [
+        number.as_str(),
+        "CD-7KQ2-M9XA",
+        "Анна Каренина",
+        "Warranty claim receipt",
+    ] {
+        assert!(
+            text.contains(wanted),
+            "{wanted:?} not in the printout: {text}"
+        );
+    }
+    // Only the receipt: none of the form, the queue or the window's other text.
+    for absent in [
+        "Bought from",
+        "Claims on this computer",
+        "Save & next customer",
+    ] {
+        assert!(!text.contains(absent), "{absent:?} printed: {text}");
+    }
 }

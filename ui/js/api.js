@@ -35,6 +35,7 @@ export const editClaim = (id) => invoke('edit_claim', { id });
 export const replaceClaim = (id) => invoke('replace_claim', { id });
 export const receipt = (id) => invoke('receipt', { id });
 export const saveReceipt = (id, paper) => invoke('save_receipt', { id, paper });
+export const printReceipt = (id) => invoke('print_receipt', { id });
 export const exportClaims = () => invoke('export_claims');
 export const openLogFolder = () => invoke('open_log_folder');
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });

@@ -1,5 +1,5 @@
 // The customer's receipt: shown as the Rust side wrote it, printed through the system's print
-// dialog (only the receipt is printed), or saved as the PDF the Rust side makes.
+// dialog (the print stylesheet shows only the receipt), or saved as the PDF the Rust side makes.
 
 import * as api from './api.js';
 import { t, errorText } from './i18n.js';
@@ -17,7 +17,6 @@ export function setup(done) {
   $('receipt-paper').addEventListener('change', () => {
     $('receipt-preview').dataset.paper = $('receipt-paper').value;
   });
-  window.addEventListener('afterprint', () => document.body.classList.remove('printing'));
 }
 
 /** Opens the receipt of claim `id`. */
@@ -34,13 +33,16 @@ export async function open(id) {
   }
 }
 
-function print() {
+async function print() {
   const area = $('print-area');
   area.replaceChildren(...[...$('receipt-preview').childNodes].map((n) => n.cloneNode(true)));
   area.dataset.paper = $('receipt-paper').value;
   $('receipt-dialog').close();
-  document.body.classList.add('printing');
-  window.print();
+  try {
+    await api.printReceipt(claim);
+  } catch (e) {
+    onDone(errorText(api.asError(e)), 'error');
+  }
 }
 
 async function save() {
