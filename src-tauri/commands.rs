@@ -24,6 +24,11 @@ pub struct Startup {
     marketplaces: &'static [&'static str],
     /// Every list and rule the UI shows, from the Rust enums (never copied into JS).
     vocabulary: Vocabulary,
+    /// The language to speak: chosen in Settings, else the computer's (`LC_ALL`,
+    /// `LC_MESSAGES`, `LANG`), else English.
+    language: &'static str,
+    /// The languages the Settings picker offers, each named in itself.
+    languages: &'static [(&'static str, &'static str)],
     /// The draft to restore, if the last session left one. Without one the form is new and
     /// has no id until its first save creates it.
     draft: Option<ClaimView>,
@@ -93,6 +98,8 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, UiError> {
         Err(e) => (None, Defaults::default(), Some(e)),
     };
     Ok(Startup {
+        language: claimdesk_model::locale::language(),
+        languages: &claimdesk_model::locale::ENDONYMS,
         countries: address::countries(),
         marketplaces: &AMAZON_MARKETPLACES,
         vocabulary: Vocabulary {

@@ -69,6 +69,13 @@ pub fn run() {
                 Err(_) => None,
             };
             let state = state::AppState::open(data_dir, log_dir, instance);
+            // Receipts, notifications and messages from Rust in the window's language.
+            let chosen = state.with_store(|s| s.language_setting()).unwrap_or_default();
+            claimdesk_model::locale::set_language(if chosen.is_empty() {
+                claimdesk_model::locale::from_env()
+            } else {
+                &chosen
+            });
             if let Some(handle) = sync::start(app.handle(), &state) {
                 let _ = state.sync.set(handle);
             }

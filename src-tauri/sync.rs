@@ -109,6 +109,8 @@ pub struct SettingsView {
     shop_name: String,
     /// What receipts print when no shop name is set.
     computer_name: String,
+    /// The language chosen on this device; empty: the computer's.
+    language: String,
 }
 
 #[tauri::command]
@@ -125,6 +127,7 @@ pub async fn sync_settings(state: State<'_, AppState>) -> Result<SettingsView, U
             proof_required: s.proof_required()?,
             shop_name: s.shop_name_setting()?,
             computer_name: claimdesk_store::paths::computer_name(),
+            language: s.language_setting()?,
         })
     })
 }
@@ -139,6 +142,16 @@ pub struct SettingsForm {
     proof_required: bool,
     #[serde(default)]
     shop_name: String,
+    /// A language code, or empty for the computer's.
+    #[serde(default)]
+    language: String,
+}
+
+/// What saving the settings changed that the window must follow.
+#[derive(Serialize)]
+pub struct Saved {
+    /// The language to speak from now on.
+    language: &'static str,
 }
 
 #[tauri::command]
@@ -146,7 +159,7 @@ pub async fn save_sync_settings(
     app: AppHandle,
     state: State<'_, AppState>,
     settings: SettingsForm,
-) -> Result<(), UiError> {
+) -> Result<Saved, UiError> {
     let result = state.with_store(|s| {
         let current = SyncSettings::load(s, SyncSettings::from_env().as_ref())?;
         let token = if settings.device_token.trim().is_empty() {
@@ -180,6 +193,13 @@ pub async fn save_sync_settings(
         s.set_retention(&settings.retention)?;
         s.set_proof_required(settings.proof_required)?;
         s.set_shop_name(&settings.shop_name)?;
+        let language = claimdesk_model::locale::supported(&settings.language).unwrap_or_default();
+        s.set_language_setting(language)?;
+        claimdesk_model::locale::set_language(if language.is_empty() {
+            claimdesk_model::locale::from_env()
+        } else {
+            language
+        });
         Ok(Ok(()))
     })?;
     match result {
@@ -189,7 +209,9 @@ pub async fn save_sync_settings(
             }
             // A shorter retention applies at once.
             crate::purge::run(&app, &state);
-            Ok(())
+            Ok(Saved {
+                language: claimdesk_model::locale::language(),
+            })
         }
         Err(SaveError::Invalid(errors)) => Err(UiError {
             errors,

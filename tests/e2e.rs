@@ -99,7 +99,9 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
     // The form opens with the keyboard in its first field.
     assert_eq!(focused_field(&c).await, "channel");
     // Every field, in tab order, by keyboard alone; the postcode is wrong on purpose.
-    let entries: [(&str, &str); 18] = [
+    // The address follows the country, which comes first: Germany writes the postcode
+    // before the city and has no region.
+    let entries: [(&str, &str); 17] = [
         ("channel", "Amazon"),
         ("marketplace", "amazon.de"),
         ("order_id", "302-1234567-7654321"),
@@ -110,12 +112,11 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
         ("product_name", "PowerCore 10000"),
         ("sku", "A1263"),
         ("serial_number", "SN: fy529241"),
+        ("country", "Deutschland"),
         ("address_line1", "Friedrichstraße 12"),
         ("address_line2", "Hinterhaus"),
-        ("country", "Deutschland"),
-        ("region", ""),
-        ("city", "Berlin"),
         ("postal_code", "1O117"),
+        ("city", "Berlin"),
         (
             "issue",
             "Does not charge any more.\u{E007}The LED blinks twice.",
@@ -1551,4 +1552,218 @@ async fn the_receipt_is_printed_to_a_pdf_through_the_system_print_dialog() {
     ] {
         assert!(!text.contains(absent), "{absent:?} printed: {text}");
     }
+}
+
+/// The page's visible text.
+async fn page_text(c: &Client) -> String {
+    js_string(c, "document.body.innerText").await
+}
+
+/// The English catalogue's longer strings that `lang` words differently and that show on the
+/// page: none should, when the window speaks `lang`.
+fn english_left(text: &str, lang: &str) -> Vec<String> {
+    let (en, other) = (
+        claimdesk_model::catalogue::catalogue("en"),
+        claimdesk_model::catalogue::catalogue(lang),
+    );
+    en.iter()
+        .filter(|(k, v)| v.chars().count() > 20 && !v.contains('{') && other[*k] != **v)
+        .filter(|(_, v)| text.contains(v.as_str()))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Sets a form field through the DOM as typing would.
+async fn set_field(c: &Client, field: &str, v: &str) {
+    let script = format!(
+        "const e = document.getElementById('f-{field}'); e.value = {v:?}; \
+         e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+         e.dispatchEvent(new Event('change', {{bubbles: true}}));"
+    );
+    c.execute(&script, vec![]).await.expect("fill");
+}
+
+/// Fills a claim for `country` (its postcode wrong), queues it and checks the refusal, then
+/// fixes the postcode and queues it: everything in the catalogue of `lang`.
+async fn claim_in_language(c: &Client, lang: &str, country: &str, fields: &[(&str, &str)]) {
+    let cat = claimdesk_model::catalogue::catalogue(lang);
+    set_field(c, "country", country).await;
+    for (field, v) in fields {
+        set_field(c, field, v).await;
+    }
+    set_field(c, "postal_code", "1").await;
+    no_proof(c).await;
+    js(c, "document.getElementById('f-issue').focus()").await;
+    type_keys(c, CTRL_ENTER).await;
+    wait_for(c, "!document.getElementById('err-postal_code').hidden").await;
+    let said = js_string(c, "document.getElementById('err-postal_code').textContent").await;
+    let template = &cat["error.postal_code.format"];
+    let words = template.split('{').next().unwrap_or_default().trim();
+    assert!(
+        said.starts_with(words) || said.contains(words),
+        "{lang}: the postcode refusal {said:?} is not {template:?}"
+    );
+    let good = fields
+        .iter()
+        .find(|(f, _)| *f == "postal_code")
+        .map(|(_, v)| *v)
+        .expect("a postcode");
+    set_field(c, "postal_code", good).await;
+    js(c, "document.getElementById('f-issue').focus()").await;
+    type_keys(c, CTRL_ENTER).await;
+    wait_for(
+        c,
+        "document.querySelectorAll('#queue-list .claim[data-status=\"ready\"]').length === 1",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_german_counter_works_in_german_and_switches_to_french_without_a_restart() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start_with(&[("LANG", "de_DE.UTF-8"), ("LC_ALL", "de_DE.UTF-8")]);
+    let c = driver.open_app().await;
+    let de = claimdesk_model::catalogue::catalogue("de");
+    let label = js_string(
+        &c,
+        "document.querySelector('label[for=f-email]').textContent",
+    )
+    .await;
+    assert_eq!(label, de["field.email"]);
+    assert_eq!(js_string(&c, "document.documentElement.lang").await, "de");
+    set_field(&c, "country", "DE").await;
+    // Germany has no region, and writes the postcode before the city.
+    assert!(js(
+        &c,
+        "document.getElementById('f-region').closest('.f').hidden"
+    )
+    .await
+    .as_bool()
+    .unwrap_or(false));
+    let order = js_string(
+        &c,
+        "[...document.querySelectorAll('#claim-form [id^=f-]')].map(e => e.id.slice(2)).join(',')",
+    )
+    .await;
+    assert!(order.contains("address_line2,postal_code,city"), "{order}");
+    claim_in_language(
+        &c,
+        "de",
+        "DE",
+        &[
+            ("channel", "own_store"),
+            ("order_id", "A-1"),
+            ("purchase_date", "14.03.2026"),
+            ("email", "jana@example.de"),
+            ("contact_name", "Jana Schmidt"),
+            ("product_name", "PowerCore 10000"),
+            ("address_line1", "Friedrichstraße 12"),
+            ("city", "Berlin"),
+            ("postal_code", "10117"),
+            ("issue", "Lädt nicht mehr."),
+        ],
+    )
+    .await;
+    let said = js_string(&c, "document.getElementById('notice').textContent").await;
+    let done = de["submit.done"]
+        .split('{')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(said.contains(done.trim()), "{said}");
+    let text = page_text(&c).await;
+    let left = english_left(&text, "de");
+    assert!(left.is_empty(), "English left on the German page: {left:?}");
+    screenshot(&c, "form-de.png").await;
+
+    // Settings: Français. The window speaks French at once, what was typed kept.
+    set_field(&c, "contact_name", "Jean Dupont").await;
+    click(&c, "open-settings").await;
+    wait_for(&c, "document.getElementById('settings-dialog').open").await;
+    js(
+        &c,
+        "(() => { const s = document.getElementById('s-language'); s.value = 'fr'; \
+         s.dispatchEvent(new Event('change')); \
+         document.getElementById('settings-form').requestSubmit(); return 1; })()",
+    )
+    .await;
+    let fr = claimdesk_model::catalogue::catalogue("fr");
+    wait_for(
+        &c,
+        &format!(
+            "document.querySelector('label[for=f-email]') && \
+             document.querySelector('label[for=f-email]').textContent === {:?} && \
+             document.body.dataset.ready === '1'",
+            fr["field.email"]
+        ),
+    )
+    .await;
+    assert_eq!(value(&c, "contact_name").await, "Jean Dupont");
+    let left = english_left(&page_text(&c).await, "fr");
+    assert!(left.is_empty(), "English left on the French page: {left:?}");
+    c.close().await.expect("close");
+    assert_eq!(
+        driver.store().language_setting().expect("setting"),
+        "fr",
+        "remembered on this device"
+    );
+}
+
+#[tokio::test]
+async fn a_japanese_counter_enters_the_address_in_japans_order() {
+    let _serial = SERIAL.lock().await;
+    let driver = Driver::start_with(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "ja_JP.UTF-8")]);
+    let c = driver.open_app().await;
+    let ja = claimdesk_model::catalogue::catalogue("ja");
+    let label = js_string(
+        &c,
+        "document.querySelector('label[for=f-email]').textContent",
+    )
+    .await;
+    assert_eq!(label, ja["field.email"]);
+    set_field(&c, "country", "JP").await;
+    let order = js_string(
+        &c,
+        "[...document.querySelectorAll('#claim-form [id^=f-]')].map(e => e.id.slice(2)).join(',')",
+    )
+    .await;
+    assert!(
+        order.contains("country,postal_code,region,city,address_line1,address_line2"),
+        "{order}"
+    );
+    let region = js_string(&c, "document.getElementById('l-region').textContent").await;
+    assert_eq!(region, ja["field.region.prefecture"]);
+    claim_in_language(
+        &c,
+        "ja",
+        "JP",
+        &[
+            ("channel", "own_store"),
+            ("order_id", "A-2"),
+            ("purchase_date", "2026/03/14"),
+            ("email", "hanako@example.jp"),
+            ("contact_name", "山田 花子"),
+            ("product_name", "PowerCore 10000"),
+            ("postal_code", "100-0005"),
+            ("region", "東京都"),
+            ("city", "千代田区"),
+            ("address_line1", "丸の内1-9-2"),
+            ("issue", "充電できません。"),
+        ],
+    )
+    .await;
+    let left = english_left(&page_text(&c).await, "ja");
+    assert!(
+        left.is_empty(),
+        "English left on the Japanese page: {left:?}"
+    );
+    screenshot(&c, "form-ja.png").await;
+    c.close().await.expect("close");
+    let claims = driver.store().all().expect("claims");
+    assert_eq!(claims.len(), 1);
+    assert_eq!(
+        claims[0].fields.purchase_date, "2026-03-14",
+        "the Japanese form, stored ISO"
+    );
+    assert_eq!(claims[0].fields.region, "東京都");
 }

@@ -14,6 +14,7 @@ import { loadMessages, translate, t, tn, formatTime, errorText, formatBytes } fr
 const AUTOSAVE_MS = 300; // well inside the 0.5 s a crash may lose
 
 let claimId = null; // the claim in the form; null until its first save creates it
+let replacing = null; // the claim the one in the form replaces, if any
 let lastSaved = ''; // JSON of the fields last written
 let timer = null;
 let chain = Promise.resolve(); // saves run one after another, in order
@@ -125,6 +126,7 @@ function startNew(keep) {
   clearNoProof();
   $('claim-ref').textContent = '';
   $('claim-replaces').textContent = '';
+  replacing = null;
   setSaveState('idle');
   focusFirstEmpty();
 }
@@ -139,6 +141,8 @@ async function submit(duplicateReason = null) {
   const fields = form.read();
   try {
     const claim = await api.submitClaim(claimId, fields, duplicateReason, noProofReason());
+    // Queued, a replacement withdraws the unsent claim it replaces: its row changes too.
+    if (replacing) queue.update(replacing);
     notice(t('submit.done', { name: claim.contact_name, number: claim.claim_number }), 'ok', claim.id);
     // Moving the form to a new claim refreshes the queued one's row.
     startNew(claim);
@@ -223,6 +227,7 @@ function loadClaim(claim) {
   attachments.load(claim.id);
   clearNoProof();
   $('claim-ref').textContent = claim.claim_number;
+  replacing = claim.supersedes ? claim.supersedes.id : null;
   $('claim-replaces').textContent = claim.supersedes ? t('replace.replaces', { number: claim.supersedes.claim_number }) : '';
 }
 
@@ -374,10 +379,22 @@ function wire() {
   document.addEventListener('visibilitychange', enqueueSave);
 }
 
+/** Settings chose another language: the page is built again in it (what was typed is saved
+ * first and restored, as after a restart; the app itself keeps running). */
+async function switchLanguage() {
+  clearTimeout(timer);
+  await enqueueSave();
+  window.location.reload();
+}
+
 async function main() {
-  await loadMessages();
-  translate();
-  const data = await api.startup();
+  let data;
+  try {
+    data = await api.startup();
+  } finally {
+    await loadMessages(data && data.language);
+    translate();
+  }
   vocab.set(data.vocabulary);
   form.setup(data);
   attachments.setup({
@@ -400,7 +417,7 @@ async function main() {
   queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, replace: replaceClaim, receipt: receipt.open, summary: sync.showSummary });
   receipt.setup(notice);
   $('notice-receipt').addEventListener('click', (ev) => receipt.open(ev.currentTarget.dataset.id));
-  await sync.setup({ changed: queue.update, notice, count: queue.showCount });
+  await sync.setup({ changed: queue.update, notice, count: queue.showCount, language: switchLanguage, languages: data.languages });
   showDisk(data.disk);
   showKeyNotice(data);
   if (data.store_error) {

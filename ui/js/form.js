@@ -17,9 +17,7 @@ export function setup(data) {
   // Tab order is the page's; which fields exist is Rust's. A field either side lacks is a bug
   // worth seeing at once rather than a value silently never saved.
   const names = vocab.fields();
-  FIELDS = [...document.querySelectorAll('#claim-form [id^="f-"]')]
-    .map((el) => el.id.slice(2))
-    .filter((n) => names.includes(n));
+  readOrder();
   const missing = names.filter((n) => !FIELDS.includes(n));
   if (missing.length) throw new Error(`the form has no input for ${missing.join(', ')}`);
   const channels = vocab.channels();
@@ -38,6 +36,14 @@ export function setup(data) {
     el.after(err);
     el.setAttribute('aria-describedby', err.id);
   }
+}
+
+/** The fields in the form's current order (the address part follows the country). */
+function readOrder() {
+  const names = vocab.fields();
+  FIELDS = [...document.querySelectorAll('#claim-form [id^="f-"]')]
+    .map((el) => el.id.slice(2))
+    .filter((n) => names.includes(n));
 }
 
 function fillSelect(select, options) {
@@ -68,8 +74,17 @@ function showChannel() {
   input('order_id').placeholder = amazon ? t('field.order_id.placeholder.amazon') : '';
 }
 
+/** The address as the chosen country writes it: its fields in its order (Japan: postcode,
+ * prefecture, city, address), a region only where it has one, and its own labels. */
 function showCountry() {
   const c = countries.find((x) => x.code === input('country').value);
+  const order = c ? c.fields : ['address', 'city', 'region', 'postal_code'];
+  const box = (name) => input(name).closest('.f');
+  const grid = box('country').parentElement;
+  grid.append(...order.flatMap((f) => (f === 'address' ? [box('address_line1'), box('address_line2')] : [box(f)])));
+  box('region').hidden = !order.includes('region');
+  readOrder();
+  document.getElementById('l-city').textContent = c ? t(`field.city.${c.locality_label}`, {}, t('field.city')) : t('field.city');
   const regionLabel = c ? c.region_label : 'region';
   document.getElementById('l-region').textContent = c ? t(`field.region.${regionLabel}`, {}, t('field.region')) : t('field.region');
   document.getElementById('regions').replaceChildren(...(c ? c.regions : []).map((r) => new Option(r.name, r.key)));

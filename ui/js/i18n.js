@@ -3,9 +3,9 @@
 let messages = {};
 export let lang = 'en';
 
-/** Loads the catalogue for the UI language, falling back to English. */
-export async function loadMessages() {
-  const wanted = (navigator.language || 'en').toLowerCase().split('-')[0];
+/** Loads the catalogue for `language` (the Rust side's choice; else the webview's), falling back to English key by key. */
+export async function loadMessages(language) {
+  const wanted = (language || navigator.language || 'en').toLowerCase().split('-')[0];
   const en = await fetchJson('en');
   const local = wanted === 'en' ? null : await fetchJson(wanted).catch(() => null);
   messages = { ...en, ...(local || {}) };
@@ -63,11 +63,18 @@ export function errorText(err) {
   return err.message;
 }
 
-/** A size in bytes as "1.2 MB" or "300 KB", with the locale's digits. */
+/** A size in bytes as the locale writes "1.2 MB" or "300 KB" (digits, separator and unit). */
 export function formatBytes(bytes) {
   const mb = bytes / (1024 * 1024);
-  if (mb >= 1) return `${new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(mb)} MB`;
-  return `${new Intl.NumberFormat(lang).format(Math.max(1, Math.round(bytes / 1024)))} KB`;
+  const unit = (u, digits) => new Intl.NumberFormat(lang, { style: 'unit', unit: u, unitDisplay: 'short', minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (mb >= 1) return unit('megabyte', 1).format(mb);
+  return unit('kilobyte', 0).format(Math.max(1, Math.round(bytes / 1024)));
+}
+
+/** A duration in seconds as the locale writes "2 min" or "40 s". */
+export function formatDuration(secs) {
+  const unit = (u) => new Intl.NumberFormat(lang, { style: 'unit', unit: u, unitDisplay: 'short' });
+  return secs >= 60 ? unit('minute').format(Math.ceil(secs / 60)) : unit('second').format(secs);
 }
 
 /** A time as the locale writes it. */

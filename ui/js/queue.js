@@ -214,7 +214,9 @@ function row(c) {
   if (c.supersedes) li.append(el('p', 'link', t('replace.replaces', { number: c.supersedes.claim_number })));
   if (c.superseded_by) li.append(el('p', 'link', t('replace.replaced_by', { number: c.superseded_by.claim_number })));
   const actions = el('div', 'row-actions', '');
-  if (c.editable && c.id !== current) {
+  // A claim another one replaces is left as it is (its replacement is the one to change).
+  const replaced = !!c.superseded_by;
+  if (c.editable && c.id !== current && !replaced) {
     const label = is.refused ? t('sync.fix') : t('queue.open');
     const open = el('button', 'open', label);
     open.type = 'button';
@@ -233,7 +235,7 @@ function row(c) {
     withdraw.addEventListener('click', () => onWithdraw(c.id, c));
     actions.append(withdraw);
   }
-  if (is.replaceable) {
+  if (c.replaceable) {
     const replace = el('button', 'replace', t(is.delivered ? 'replace.correct' : 'replace.send_as_new'));
     replace.type = 'button';
     replace.addEventListener('click', () => onReplace(c.id));

@@ -2,7 +2,7 @@
 // 3-day alert and the Settings dialog. The engine runs in Rust; this only shows what it reports.
 
 import * as api from './api.js';
-import { t, tn, formatAge, formatDateTime, errorText } from './i18n.js';
+import { t, tn, lang, formatAge, formatDateTime, formatDuration, errorText } from './i18n.js';
 import * as vocab from './vocab.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,12 +10,22 @@ const $ = (id) => document.getElementById(id);
 let onChange = () => {};
 let queueCount = () => {};
 let notify = () => {};
+let relabel = async () => {};
 let status = null;
 let retryAt = null; // when the engine tries again, if it said
 const progress = new Map(); // claim id -> fraction sent
 
-/** Wires the bar and dialog; `changed(id)` is called when a claim's status changes. */
-export async function setup({ changed, notice, count }) {
+/**
+ * Wires the bar and dialog; `changed(id)` is called when a claim's status changes,
+ * `language(code)` when Settings chose another language, with `languages` [code, name] to
+ * offer.
+ */
+export async function setup({ changed, notice, count, language, languages }) {
+  relabel = language;
+  $('s-language').replaceChildren(
+    new Option(t('settings.language.system'), ''),
+    ...languages.map(([code, name]) => new Option(name, code)),
+  );
   onChange = changed;
   queueCount = count;
   notify = notice;
@@ -68,7 +78,7 @@ function renderBar() {
   if (!status.auto_send) text = `${text} · ${t('sync.paused')}`;
   if (retryAt && status.outbox.pending > 0) {
     const secs = Math.max(0, Math.round((retryAt - Date.now()) / 1000));
-    text = `${text} · ${t('sync.retry_in', { time: secs >= 60 ? `${Math.ceil(secs / 60)} min` : `${secs} s` })}`;
+    text = `${text} · ${t('sync.retry_in', { time: formatDuration(secs) })}`;
   }
   state.textContent = text;
   const pending = status.outbox.pending;
@@ -118,6 +128,7 @@ async function openSettings() {
     $('s-proof_required').checked = s.proof_required;
     $('s-shop_name').value = s.shop_name;
     $('s-shop_name').placeholder = s.computer_name;
+    $('s-language').value = s.language;
     $('s-photo_days').value = s.retention.photo_days;
     $('s-personal_days').value = s.retention.personal_days;
     const source = $('s-source');
@@ -140,10 +151,12 @@ async function saveSettings(ev) {
     retention: { photo_days: days('s-photo_days'), personal_days: days('s-personal_days') },
     proof_required: $('s-proof_required').checked,
     shop_name: $('s-shop_name').value,
+    language: $('s-language').value,
   };
   try {
-    await api.saveSyncSettings(settings);
+    const saved = await api.saveSyncSettings(settings);
     $('settings-dialog').close();
+    if (saved.language !== lang) return relabel(saved.language);
     notify(t('settings.saved'));
   } catch (err) {
     const e = api.asError(err);

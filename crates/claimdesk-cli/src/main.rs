@@ -186,7 +186,7 @@ pub enum CliError {
         source: claimdesk_photos::PhotoError,
     },
     /// Some rows were rejected (the rest were imported).
-    #[error("{0} row(s) were not imported; fix them and import the file again")]
+    #[error("{}", claimdesk_model::catalogue::plural("cli.rows_rejected", *.0 as u64, &[]))]
     RowsRejected(usize),
     /// The service refused some claims (the rest were sent).
     #[error("{0} claim(s) were refused by the claims service and need attention; open them in ClaimDesk, fix them and queue them again")]
@@ -207,6 +207,8 @@ pub enum CliError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Messages (a refused row's, a receipt's) in the language the environment asks for.
+    claimdesk_model::locale::set_language(claimdesk_model::locale::from_env());
     if cli.verbose > 0 {
         let level = if cli.verbose > 1 {
             tracing::Level::DEBUG

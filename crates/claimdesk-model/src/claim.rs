@@ -308,6 +308,9 @@ pub struct ClaimSummary {
     /// Whether the clerk may still change it ([`Status::is_editable`]), so the UI need not
     /// re-derive the rule.
     pub editable: bool,
+    /// Whether a new claim may replace it (*Correct*, *Send as new claim*), so the UI need
+    /// not re-derive the rule.
+    pub replaceable: bool,
     /// When the draft was first saved.
     pub created_at: String,
     /// When it was last changed.

@@ -52,6 +52,19 @@ pub fn parse_claim_number(text: &str) -> Option<String> {
     ))
 }
 
+/// The last ten hex digits of the id of every claim whose number `text` is (the 40 bits the
+/// number spells), to find the claim by its number; `None` if `text` is not a claim number.
+pub fn id_suffix(text: &str) -> Option<String> {
+    let number = parse_claim_number(text)?;
+    let tail = number
+        .chars()
+        .filter(|c| *c != '-')
+        .take(8)
+        .filter_map(value)
+        .fold(0u64, |n, v| (n << 5) | u64::from(v));
+    Some(format!("{tail:010x}"))
+}
+
 /// A character's value in Crockford's alphabet, with its look-alikes.
 fn value(c: char) -> Option<u8> {
     let c = match c.to_ascii_uppercase() {
@@ -106,6 +119,16 @@ mod tests {
                 "{sloppy}"
             );
         }
+    }
+
+    #[test]
+    fn a_number_names_the_end_of_its_claims_id() {
+        for _ in 0..50 {
+            let id = ClaimId::new();
+            let suffix = id_suffix(&claim_number(id)).expect("a number");
+            assert!(id.to_string().ends_with(&suffix), "{id} {suffix}");
+        }
+        assert_eq!(id_suffix("not a number"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod claim;
 pub mod claim_number;
 pub mod code;
 pub mod error;
+pub mod locale;
 #[doc(hidden)]
 pub mod sample;
 pub mod spreadsheet;

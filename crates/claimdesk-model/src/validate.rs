@@ -70,7 +70,11 @@ pub fn validate_on(fields: &ClaimFields, today: NaiveDate) -> Result<ClaimFields
     };
     out.country = country.map(|c| c.code.clone()).unwrap_or_default();
     if let Some(country) = country {
-        out.region = keep(check_region(country, &fields.region)).unwrap_or_default();
+        // A country whose addresses have no region (Germany, France, the UK …) keeps none,
+        // even one typed while another country was chosen.
+        if country.has_region() {
+            out.region = keep(check_region(country, &fields.region)).unwrap_or_default();
+        }
         out.postal_code = keep(check_postal_code(country, &fields.postal_code)).unwrap_or_default();
     }
     out.phone = keep(check_phone(&fields.phone, country)).unwrap_or_default();
@@ -247,12 +251,14 @@ fn check_purchase_date(text: &str, today: NaiveDate) -> Result<String, FieldErro
     if t.is_empty() {
         return Err(required("purchase_date"));
     }
-    // ISO (2026-03-31) or the dotted day-first form printed on European receipts
-    // (31.03.2026). Slashed dates are refused: 03/04/2026 means different days in
-    // different countries.
-    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d.%m.%Y"))
-        .map_err(|_| FieldError::new("purchase_date", ErrorCode::PurchaseDateInvalid))?;
+    // ISO (2026-03-31), the dotted day-first form printed on European receipts
+    // (31.03.2026), and the slashed form of the clerk's language only where that language
+    // reads it one way (31/03/2026 in fr/es/it/de, 2026/03/31 in ja/zh): 03/04/2026 means
+    // different days in different countries, so English refuses it.
+    let date = crate::locale::date_forms(crate::locale::language())
+        .iter()
+        .find_map(|form| NaiveDate::parse_from_str(t, form).ok())
+        .ok_or_else(|| FieldError::new("purchase_date", ErrorCode::PurchaseDateInvalid))?;
     if date > today {
         return Err(FieldError::new(
             "purchase_date",

@@ -1,6 +1,7 @@
 //! What a receipt says, worked out from the stored claim: the same for every paper size.
 
 use claimdesk_model::catalogue::text;
+use claimdesk_model::locale;
 use claimdesk_model::{Claim, ClaimId, ClaimSummary, ErrorCode, Status};
 use claimdesk_store::{Store, StoreError};
 
@@ -77,21 +78,20 @@ impl Receipt {
         Receipt::new(&claim, &row, &store.shop_name()?)
     }
 
-    /// The receipt for `claim` (with its queue row `row`), taken by `shop`. It is dated when
-    /// the claim was taken (in this computer's time zone), so a reprint says the same.
+    /// The receipt for `claim` (with its queue row `row`), taken by `shop`, in the process's
+    /// language. It is dated when the claim was taken (in this computer's time zone, as the
+    /// language writes dates), so a reprint says the same.
     pub fn new(claim: &Claim, row: &ClaimSummary, shop: &str) -> Result<Receipt, ReceiptError> {
+        let (_, pattern) = locale::date_patterns(locale::language());
         let date = chrono::DateTime::parse_from_rfc3339(&claim.created_at)
-            .map(|d| {
-                d.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
+            .map(|d| d.with_timezone(&chrono::Local).format(pattern).to_string())
             .unwrap_or_else(|_| claim.created_at.clone());
         let t = |key: &str| text(key, &[]);
         let status = match row.status {
             Status::Draft => return Err(ReceiptError::Draft(claim.id)),
             Status::Sent => t("receipt.sent"),
             Status::Withdrawn => t("receipt.withdrawn"),
+            Status::NeedsAttention => t("receipt.attention"),
             _ => t("receipt.queued"),
         };
         let f = &claim.fields;
@@ -108,7 +108,7 @@ impl Receipt {
             ("receipt.product", product),
             ("receipt.serial", f.serial_number.clone()),
             ("receipt.order", f.order_id.clone()),
-            ("receipt.purchased", f.purchase_date.clone()),
+            ("receipt.purchased", local_date(&f.purchase_date)),
             (
                 "receipt.replaces",
                 row.supersedes
@@ -136,4 +136,12 @@ impl Receipt {
             qr_caption: t("receipt.qr"),
         })
     }
+}
+
+/// An ISO date as the process's language writes it (anything else as it is).
+fn local_date(iso: &str) -> String {
+    let (pattern, _) = locale::date_patterns(locale::language());
+    chrono::NaiveDate::parse_from_str(iso.trim(), "%Y-%m-%d")
+        .map(|d| d.format(pattern).to_string())
+        .unwrap_or_else(|_| iso.to_owned())
 }

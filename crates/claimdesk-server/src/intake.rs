@@ -163,11 +163,22 @@ impl Intake {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some((stored, receipt)) = find_in(&tx, payload.id)? {
-            return Ok(if stored == hash {
-                Accepted::Replay(receipt)
-            } else {
-                Accepted::Conflict(receipt)
+            // A service from before `supersedes` stored the claim's hash without it; the
+            // same claim retried after an upgrade is still the same claim.
+            let without_link = payload.supersedes.is_some().then(|| {
+                ClaimPayload {
+                    supersedes: None,
+                    ..payload.clone()
+                }
+                .content_hash()
             });
+            return Ok(
+                if stored == hash || without_link.as_deref() == Some(stored.as_str()) {
+                    Accepted::Replay(receipt)
+                } else {
+                    Accepted::Conflict(receipt)
+                },
+            );
         }
         let received_at = now_timestamp();
         let json = serde_json::to_string(payload).unwrap_or_default();

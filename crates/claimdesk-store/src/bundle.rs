@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 
 /// What the file says it is.
 pub const FORMAT: &str = "claimdesk-bundle";
-/// The version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The version this build writes (and the newest it reads). Version 2 added `supersedes`,
+/// which is part of what is sent: a build that reads only version 1 refuses such a file
+/// rather than drop it.
+pub const VERSION: u32 = 2;
 
 /// A bundle file's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

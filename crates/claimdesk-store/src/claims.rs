@@ -107,7 +107,7 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
     let status: String = r.get(1)?;
     let (created_at, updated_at) = (r.get(2)?, r.get(3)?);
     let (contact_name, email, product_name) = (r.get(4)?, r.get(5)?, r.get(6)?);
-    let (queued_at, case_reference, sent_at) = (r.get(7)?, r.get(8)?, r.get(9)?);
+    let (case_reference, sent_at) = (r.get(8)?, r.get(9)?);
     let problem: Option<String> = r.get(10)?;
     let (withdrawn_at, withdrawn_by) = (r.get(11)?, r.get(12)?);
     let link = |i: usize| -> rusqlite::Result<Option<ClaimLink>> {
@@ -117,11 +117,13 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
             .map(ClaimLink::from))
     };
     let (supersedes, superseded_by) = (link(13)?, link(14)?);
+    let queued_at: Option<String> = r.get(7)?;
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
         claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
         status,
         editable: status.is_editable(),
+        replaceable: super::replace::replaceable(status, queued_at.is_some()),
         created_at,
         updated_at,
         contact_name,
@@ -569,6 +571,14 @@ fn write_in(
             return Err(StoreError::NotEditable {
                 id,
                 status: existing.status,
+            });
+        }
+        // A claim another one replaces is left as it is: changed and queued again, both
+        // would be sent.
+        if let Some((by, _)) = super::replace::live_replacement_in(tx, id)? {
+            return Err(StoreError::AlreadyReplaced {
+                id,
+                by: claimdesk_model::claim_number::claim_number(by),
             });
         }
     }

@@ -80,7 +80,16 @@ impl Store {
             args.push(v);
             format!("?{}", args.len())
         }
-        if let Some(m) = match_expression(&query.text) {
+        // A claim id or claim number (scanned from a receipt's QR code, or read out by the
+        // customer) finds its claim; anything else is searched for in the text.
+        let text = query.text.trim();
+        if let Ok(id) = text.parse::<ClaimId>() {
+            let p = arg(Value::Text(id.to_string()), &mut args);
+            sql += &format!(" AND id = {p}");
+        } else if let Some(suffix) = claimdesk_model::claim_number::id_suffix(text) {
+            let p = arg(Value::Text(suffix), &mut args);
+            sql += &format!(" AND substr(id, 27) = {p}");
+        } else if let Some(m) = match_expression(&query.text) {
             let p = arg(Value::Text(m), &mut args);
             sql += &format!(
                 " AND rowid IN (SELECT rowid FROM claims_search WHERE claims_search MATCH {p})"

@@ -19,7 +19,12 @@ impl Store {
     pub fn replace(&mut self, old: ClaimId) -> Result<Claim> {
         let replacement = self.write(|tx| {
             let claim = get_in(tx, old)?.ok_or(StoreError::NotFound(old))?;
-            if !claim.status.is_replaceable() {
+            let queued_before: bool = tx.query_row(
+                "SELECT queued_at IS NOT NULL FROM claims WHERE id = ?1",
+                [old.to_string()],
+                |r| r.get(0),
+            )?;
+            if !replaceable(claim.status, queued_before) {
                 return Err(StoreError::NotReplaceable {
                     id: old,
                     status: claim.status,
@@ -74,8 +79,19 @@ pub(crate) fn supersedes_in(conn: &rusqlite::Connection, id: ClaimId) -> Result<
     .transpose()
 }
 
+/// Whether a claim in `status` (queued before or not) may be replaced by a new one: a sent
+/// claim, one the service refused, and one the clerk began fixing after a refusal (or took
+/// back from the queue) — it was given to a customer, and a `409` can never be sent under
+/// its id, however it is edited.
+pub(crate) fn replaceable(status: Status, queued_before: bool) -> bool {
+    status.is_replaceable() || (status == Status::Draft && queued_before)
+}
+
 /// The newest claim replacing `old` that is not withdrawn, with its status.
-fn live_replacement_in(tx: &Transaction<'_>, old: ClaimId) -> Result<Option<(ClaimId, Status)>> {
+pub(crate) fn live_replacement_in(
+    tx: &Transaction<'_>,
+    old: ClaimId,
+) -> Result<Option<(ClaimId, Status)>> {
     let row: Option<(String, String)> = tx
         .query_row(
             "SELECT id, status FROM claims WHERE supersedes = ?1 AND status <> ?2
@@ -115,9 +131,9 @@ fn copy_attachments_in(tx: &Transaction<'_>, from: ClaimId, to: ClaimId) -> Resu
     Ok(())
 }
 
-/// When the claim `id` is queued: the refused claim it replaces (if any) is withdrawn, its
-/// attachments dropped (the replacement has its own copies). A sent claim it corrects stays
-/// as it is.
+/// When the claim `id` is queued: the unsent claim it replaces (if any: refused, or being
+/// fixed after a refusal) is withdrawn, its attachments dropped (the replacement has its own
+/// copies). A sent claim it corrects stays as it is.
 pub(crate) fn retire_replaced_in(tx: &Transaction<'_>, id: ClaimId, now: &str) -> Result<()> {
     let Some(old) = supersedes_in(tx, id)? else {
         return Ok(());
@@ -125,13 +141,14 @@ pub(crate) fn retire_replaced_in(tx: &Transaction<'_>, id: ClaimId, now: &str) -
     let n = tx.execute(
         "UPDATE claims SET status = ?2, withdrawn_at = ?3, withdrawn_by = ?4, updated_at = ?3,
              sync_problem = NULL
-         WHERE id = ?1 AND status = ?5",
+         WHERE id = ?1 AND (status = ?5 OR (status = ?6 AND queued_at IS NOT NULL))",
         params![
             old.to_string(),
             Status::Withdrawn.as_str(),
             now,
             super::paths::current_user(),
-            Status::NeedsAttention.as_str()
+            Status::NeedsAttention.as_str(),
+            Status::Draft.as_str()
         ],
     )?;
     if n == 1 {

@@ -163,3 +163,19 @@ impl Store {
         self.set_setting(SHOP_KEY, name.trim())
     }
 }
+
+/// The window's language, when chosen in Settings.
+const LANGUAGE_KEY: &str = "ui.language";
+
+impl Store {
+    /// The language chosen in Settings on this device (a code such as `de`), or empty: the
+    /// computer's language.
+    pub fn language_setting(&self) -> Result<String> {
+        Ok(self.setting(LANGUAGE_KEY)?.unwrap_or_default())
+    }
+
+    /// Chooses the window's language on this device (empty: the computer's).
+    pub fn set_language_setting(&self, code: &str) -> Result<()> {
+        self.set_setting(LANGUAGE_KEY, code.trim())
+    }
+}

@@ -4,12 +4,20 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn cli(data: &Path, args: &[&str]) -> Output {
+    cli_in(data, args, "C.UTF-8")
+}
+
+/// The CLI run with `LANG=lang` (and no `LC_ALL` / `LC_MESSAGES` to override it).
+fn cli_in(data: &Path, args: &[&str], lang: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
         .arg("--data-dir")
         .arg(data)
         .env("CLAIMDESK_KEY_DIR", data.join(".keys"))
         .args(args)
         .env_remove("CLAIMDESK_DATA_DIR")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .output()
         .expect("run claimdesk-cli")
 }
@@ -261,6 +269,37 @@ fn formulas_in_cells_are_exported_as_text_and_imported_back_byte_exact() {
     let export = |data: &Path| stdout(&cli(data, &["export", "--format", "json"]));
     assert_eq!(export(&second), export(&first));
     assert!(export(&second).contains("\"contact_name\": \"=1+1\""));
+}
+
+#[test]
+fn import_reports_a_bad_row_in_the_language_of_lang() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rows = serde_json::json!([claim_json(
+        "0193a1b2-0000-7000-8000-0000000000f1",
+        "Jana Schmidt",
+        "ABC"
+    )]);
+    let file = dir.path().join("claims.json");
+    std::fs::write(&file, rows.to_string()).expect("write");
+    let data = dir.path().join("data");
+    let o = cli_in(
+        &data,
+        &["import", file.to_str().expect("path")],
+        "de_DE.UTF-8",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    let de = claimdesk_model::catalogue::catalogue("de");
+    let refusal = de["error.postal_code.format"]
+        .split('{')
+        .next()
+        .unwrap_or_default();
+    assert!(err.contains(refusal.trim()), "not German: {err}");
+    let summary = de["cli.rows_rejected.one"].replace("{count}", "1");
+    assert!(err.contains(&summary), "not German: {err}");
+    // The machine-readable parts stay as they are: file, line, field; stdout's counts.
+    assert!(err.contains("claims.json:1: postal_code: "), "{err}");
+    assert!(stdout(&o).contains("rejected 1"), "{}", stdout(&o));
 }
 
 #[test]

@@ -33,6 +33,11 @@ pub struct Country {
     pub postal_code_label: String,
     /// `state`, `province`, `county`, `prefecture`, `oblast`, …
     pub region_label: String,
+    /// `city`, `suburb`, `post_town`, `district`: what the country calls the locality.
+    pub locality_label: String,
+    /// The address fields in the order the country writes them (`address` is both street
+    /// lines); `region` only where its addresses have one.
+    pub fields: Vec<String>,
     /// The regions an address may name; empty where the region is free text.
     pub regions: Vec<Region>,
 }
@@ -64,6 +69,13 @@ fn table() -> &'static Table {
             patterns,
         }
     })
+}
+
+impl Country {
+    /// Whether this country's addresses have a region (state, province, …) at all.
+    pub fn has_region(&self) -> bool {
+        self.fields.iter().any(|f| f == "region")
+    }
 }
 
 /// All countries, in the seed page's order.

@@ -2,4 +2,5 @@
 //! and their tests run side by side.
 
 mod catalogue;
+mod languages;
 mod validate;

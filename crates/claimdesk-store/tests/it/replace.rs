@@ -147,3 +147,62 @@ fn only_sent_or_refused_claims_are_replaced() {
     let err = store.replace(ClaimId::new()).expect_err("unknown");
     assert_eq!(err.code(), ErrorCode::ClaimNotFound);
 }
+
+#[test]
+fn a_refused_claim_the_clerk_began_fixing_can_still_be_sent_as_new_and_is_then_left_alone() {
+    let (_dir, mut store) = store();
+    let old = picked(&mut store);
+    let conflict = ErrorBody::new(ErrorCode::ClaimConflict, "another claim has this id");
+    store.record_rejected(old, &conflict).expect("409");
+    // *Fix and queue again*, a keystroke: the refused claim is a draft now.
+    store.save_draft(old, &valid_fields()).expect("autosave");
+    let row = store.summary(old).expect("row").expect("listed");
+    assert!(
+        row.replaceable,
+        "a 409 can never be sent under its id, however edited"
+    );
+
+    let draft = store.replace(old).expect("send as new");
+    // While a replacement exists, the old claim is not changed or queued again.
+    let err = store
+        .save_draft(old, &valid_fields())
+        .expect_err("left alone");
+    assert_eq!(err.code(), ErrorCode::ClaimAlreadyReplaced);
+    let err = store
+        .submit(old, &valid_fields())
+        .expect_err("not queued twice");
+    assert_eq!(err.code(), ErrorCode::ClaimAlreadyReplaced);
+
+    store.submit(draft.id, &valid_fields()).expect("queue");
+    let row = store.summary(old).expect("row").expect("listed");
+    assert_eq!(row.status, Status::Withdrawn);
+    assert!(!row.replaceable);
+    // Only the replacement goes out.
+    assert_eq!(store.outbox_summary().expect("outbox").pending, 1);
+    let out = store.pick_next().expect("pick").expect("one");
+    assert_eq!(out.payload.id, draft.id);
+}
+
+#[test]
+fn a_claim_is_found_in_the_queue_by_its_id_or_claim_number() {
+    use claimdesk_store::queue::ListQuery;
+    let (_dir, mut store) = store();
+    let id = sent(&mut store);
+    let other = ClaimId::new();
+    store.submit(other, &valid_fields()).expect("another");
+    let number = claimdesk_model::claim_number::claim_number(id);
+    for text in [
+        id.to_string(),
+        number.clone(),
+        number.to_lowercase().replace('-', ""),
+    ] {
+        let page = store
+            .page(&ListQuery {
+                text: text.clone(),
+                ..Default::default()
+            })
+            .expect("search");
+        let found: Vec<_> = page.claims.iter().map(|c| c.id).collect();
+        assert_eq!(found, [id], "{text}");
+    }
+}
