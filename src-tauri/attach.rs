@@ -6,6 +6,7 @@ use crate::error::UiError;
 use crate::state::AppState;
 use base64::Engine;
 use claimdesk_model::attachment::{any_case, ACCEPTED_EXTENSIONS};
+use claimdesk_model::catalogue::text;
 use claimdesk_model::{AttachmentId, ClaimId, ErrorCode, Kind};
 use claimdesk_photos::{self as photos, Options, PhotoError, Processed};
 use claimdesk_store::AttachmentInfo;
@@ -161,9 +162,9 @@ pub async fn attach_dialog(app: AppHandle, id: Option<ClaimId>, kind: Kind) -> A
     // "All files" for anything else, which the pipeline then names if it cannot take it.
     let accepted: Vec<String> = ACCEPTED_EXTENSIONS.iter().map(|e| any_case(e)).collect();
     let picked = rfd::AsyncFileDialog::new()
-        .set_title("Attach receipts and photos")
-        .add_filter("Photos and PDF invoices", &accepted)
-        .add_filter("All files", &["*"])
+        .set_title(text("dialog.attach.title", &[]))
+        .add_filter(text("dialog.attach.filter", &[]), &accepted)
+        .add_filter(text("dialog.all_files", &[]), &["*"])
         .pick_files()
         .await;
     let paths = picked

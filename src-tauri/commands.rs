@@ -323,9 +323,12 @@ pub struct Exported {
 pub async fn export_claims(state: State<'_, AppState>) -> Result<Option<Exported>, UiError> {
     let today = chrono::Local::now().format("%Y-%m-%d");
     let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title("Export claims")
+        .set_title(claimdesk_model::catalogue::text("dialog.export.title", &[]))
         .set_file_name(format!("claimdesk-claims-{today}.csv"))
-        .add_filter("CSV (spreadsheets)", &["csv"])
+        .add_filter(
+            claimdesk_model::catalogue::text("dialog.export.csv", &[]),
+            &["csv"],
+        )
         .add_filter("JSON", &["json"])
         .save_file()
         .await

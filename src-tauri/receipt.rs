@@ -98,7 +98,10 @@ pub async fn save_receipt(
     let receipt = receipt_of(&state, id)?;
     let pdf = claimdesk_receipt::render(&receipt, paper).map_err(ui_error)?;
     let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title("Save receipt")
+        .set_title(claimdesk_model::catalogue::text(
+            "dialog.receipt.title",
+            &[],
+        ))
         .set_file_name(format!("receipt-{}.pdf", receipt.claim_number))
         .add_filter("PDF", &["pdf", "PDF"])
         .save_file()

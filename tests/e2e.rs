@@ -112,7 +112,7 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
         ("product_name", "PowerCore 10000"),
         ("sku", "A1263"),
         ("serial_number", "SN: fy529241"),
-        ("country", "Deutschland"),
+        ("country", "Germany"),
         ("address_line1", "Friedrichstraße 12"),
         ("address_line2", "Hinterhaus"),
         ("postal_code", "1O117"),
@@ -149,7 +149,7 @@ async fn a_claim_typed_by_keyboard_is_checked_saved_and_queued() {
         .unwrap_or(true));
     let msg = js(&c, "document.getElementById('err-postal_code').textContent").await;
     assert!(
-        msg.as_str().unwrap_or_default().contains("Deutschland"),
+        msg.as_str().unwrap_or_default().contains("Germany"),
         "message beside the postcode: {msg}"
     );
     assert_eq!(focused_field(&c).await, "postal_code");

@@ -1,6 +1,6 @@
 // The claim form: reading and writing fields, per-country labels, errors beside fields.
 
-import { t, errorText } from './i18n.js';
+import { t, lang, errorText } from './i18n.js';
 import * as vocab from './vocab.js';
 
 const input = (name) => document.getElementById(`f-${name}`);
@@ -24,7 +24,9 @@ export function setup(data) {
   marketplaceChannels = new Set(channels.filter((c) => c.needs_marketplace).map((c) => c.name));
   fillSelect(input('channel'), channels.map((c) => [c.name, t(`channel.${c.name}`)]));
   fillSelect(input('marketplace'), data.marketplaces.map((m) => [m, m]));
-  fillSelect(input('country'), countries.map((c) => [c.code, c.name]));
+  // Country names in the clerk's language (the seed page's own name where Intl has none).
+  const regionNames = new Intl.DisplayNames([lang], { type: 'region', fallback: 'none' });
+  fillSelect(input('country'), countries.map((c) => [c.code, regionNames.of(c.code) || c.name]));
   input('channel').addEventListener('change', showChannel);
   input('country').addEventListener('change', showCountry);
   for (const name of FIELDS) {
@@ -93,6 +95,15 @@ function showCountry() {
   input('postal_code').placeholder = c && c.postal_code_example ? t('field.postal_code.example', { example: c.postal_code_example }) : '';
 }
 
+/** `e` with the country it names (Rust sends the seed page's name) as the select shows it. */
+function localCountry(e) {
+  const params = (e.params || []).map(([k, v]) => {
+    const c = k === 'country' && countries.find((x) => x.name === v);
+    return c ? [k, input('country').querySelector(`option[value="${c.code}"]`)?.textContent || v] : [k, v];
+  });
+  return { ...e, params };
+}
+
 /** Shows `errors` beside their fields; fields not named (or not in `only`) are cleared. */
 export function showErrors(errors, only = null) {
   const byField = new Map(errors.map((e) => [e.field, e]));
@@ -102,7 +113,7 @@ export function showErrors(errors, only = null) {
     const el = input(name);
     const box = document.getElementById(`err-${name}`);
     box.hidden = !e;
-    box.textContent = e ? errorText(e) : '';
+    box.textContent = e ? errorText(localCountry(e)) : '';
     el.toggleAttribute('aria-invalid', !!e);
     el.closest('.f').classList.toggle('invalid', !!e);
   }

@@ -89,9 +89,14 @@ pub fn is_sha256_hex(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// A byte count in MB with one decimal, as messages show it.
+/// A byte count in MB with one decimal, as messages show it (with the decimal comma of the
+/// languages that write one).
 pub fn megabytes(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+    let text = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+    match crate::locale::language() {
+        "de" | "fr" | "es" | "it" => text.replace('.', ","),
+        _ => text,
+    }
 }
 
 #[cfg(test)]
