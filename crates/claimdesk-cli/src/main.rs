@@ -11,6 +11,7 @@ mod photo;
 mod sync;
 
 use claimdesk_model::ClaimId;
+use claimdesk_model::{catalogue, ErrorCode};
 use claimdesk_store::records::{self, Format};
 use claimdesk_store::{paths, perms, Store, StoreError, Vault};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -147,7 +148,7 @@ impl From<FormatArg> for Format {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The store could not be opened or used.
-    #[error("{0}")]
+    #[error("{} ({})", catalogue::message(.0.code(), None, &.0.params()), .0)]
     Store(#[from] StoreError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
@@ -172,10 +173,10 @@ pub enum CliError {
     #[error("{0}")]
     BadId(#[from] claimdesk_model::claim::BadClaimId),
     /// No claim has this id.
-    #[error("no claim with id {0}")]
+    #[error("{}", catalogue::text("cli.not_found", &[("id".into(), .0.to_string())]))]
     NotFound(ClaimId),
     /// The file's extension says neither JSON nor CSV.
-    #[error("{0}: cannot tell the format; name the file .json or .csv")]
+    #[error("{}", catalogue::text("cli.unknown_format", &[("path".into(), .0.display().to_string())]))]
     UnknownFormat(PathBuf),
     /// The photo cannot be used.
     #[error("{path}: {source}")]
@@ -186,10 +187,10 @@ pub enum CliError {
         source: claimdesk_photos::PhotoError,
     },
     /// Some rows were rejected (the rest were imported).
-    #[error("{}", claimdesk_model::catalogue::plural("cli.rows_rejected", *.0 as u64, &[]))]
+    #[error("{}", catalogue::plural("cli.rows_rejected", *.0 as u64, &[]))]
     RowsRejected(usize),
     /// The service refused some claims (the rest were sent).
-    #[error("{0} claim(s) were refused by the claims service and need attention; open them in ClaimDesk, fix them and queue them again")]
+    #[error("{}", catalogue::plural("cli.needs_attention", *.0, &[]))]
     NeedsAttention(u64),
     /// Sending stopped before the queue was empty.
     #[error("{} ({})", .0.problem().message, .0)]
@@ -198,10 +199,10 @@ pub enum CliError {
     #[error("{0}")]
     Withdraw(#[from] claimdesk_sync::EditError),
     /// The receipt could not be made.
-    #[error("{0}")]
+    #[error("{}", catalogue::message(.0.code(), None, &.0.params()))]
     Receipt(#[from] claimdesk_receipt::ReceiptError),
     /// Another process sends from this data folder.
-    #[error("the ClaimDesk app (or another claimdesk-cli sync) is already sending from this data folder; its queued claims go out through it. Close it first to send from here.")]
+    #[error("{}", catalogue::message(ErrorCode::SyncAlreadyRunning, None, &[]))]
     AlreadySending,
 }
 

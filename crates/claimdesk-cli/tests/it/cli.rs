@@ -147,7 +147,7 @@ fn clear_errors_for_bad_arguments() {
         &["show", "0193a1b2-0000-7000-8000-000000000009"],
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no claim with id"));
+    assert!(stderr(&o).contains("No claim with id"));
     let o = cli(dir.path(), &["import", "claims.txt"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("name the file .json or .csv"));
