@@ -82,12 +82,24 @@ impl IntoResponse for ApiError {
 }
 
 impl From<StorageError> for ApiError {
+    /// What went wrong goes to the log (with the request id); the client gets only the id
+    /// to quote — never a path, a database message or anything else inside the service.
     fn from(e: StorageError) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::ServerStore,
-            e.to_string(),
-        )
+        crate::metrics::storage_error();
+        let id = crate::request_id();
+        tracing::error!(request_id = %id, error = %e, "storage failed");
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: Box::new(ErrorBody {
+                params: vec![("request_id".to_owned(), id.clone())],
+                ..ErrorBody::new(
+                    ErrorCode::ServerStore,
+                    format!(
+                        "The claims service cannot store or read claims just now. Try again later; if it goes on, give the administrator the request id {id}."
+                    ),
+                )
+            }),
+        }
     }
 }
 
@@ -154,10 +166,11 @@ pub async fn get_claim<S: ClaimStorage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    authenticate(&storage, &headers).await?;
+    let device = authenticate(&storage, &headers).await?;
+    // Only the asking device's own claims: another's answers 404, like one never sent.
     let found = match id.parse::<ClaimId>() {
-        Ok(id) => storage.find(id).await?,
-        Err(_) => storage.find_alias(id).await?,
+        Ok(id) => storage.find(device, id).await?,
+        Err(_) => storage.find_alias(device, id).await?,
     };
     match found {
         Some((_, receipt)) => Ok(Json(receipt).into_response()),
@@ -187,6 +200,11 @@ pub async fn post_claim<S: ClaimStorage>(
         ))
     })?;
     let answer = receive(&storage, device, &mut multipart).await;
+    if let Err(e) = &answer {
+        if e.status.is_client_error() && e.status != StatusCode::UNAUTHORIZED {
+            crate::metrics::claim(crate::metrics::Outcome::Refused);
+        }
+    }
     // Read whatever the answer did not need (a replay, a refusal), so the connection stays
     // usable for the device's next claim instead of being closed under it.
     while let Ok(Some(mut field)) = multipart.next_field().await {
@@ -227,10 +245,12 @@ async fn receive(
             return Err(ApiError::bad_request("The upload has two “claim” parts."));
         }
         let claim = read_claim(field).await?;
-        if let Some((hash, receipt)) = storage.find(claim.id).await? {
+        if let Some((hash, receipt)) = storage.find(device.clone(), claim.id).await? {
             replay = Some(if hash == claim.content_hash() {
+                crate::metrics::claim(crate::metrics::Outcome::Replay);
                 (StatusCode::OK, Json(receipt)).into_response()
             } else {
+                crate::metrics::claim(crate::metrics::Outcome::Conflict);
                 conflict(claim.id).into_response()
             });
             continue;
@@ -244,9 +264,12 @@ async fn receive(
     let payload =
         payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
     let parts = match_parts(&payload, received)?;
+    let bytes: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
     let stored = storage.receive(device.clone(), payload, parts).await?;
     Ok(match stored {
         Accepted::New(receipt) => {
+            crate::metrics::claim(crate::metrics::Outcome::New);
+            crate::metrics::bytes_received(bytes);
             tracing::info!(claim = %receipt.id, %device, case_reference = %receipt.case_reference, "claim received");
             let location = format!("/v1/claims/{}", receipt.id);
             (
@@ -256,8 +279,18 @@ async fn receive(
             )
                 .into_response()
         }
-        Accepted::Replay(receipt) => (StatusCode::OK, Json(receipt)).into_response(),
-        Accepted::Conflict(receipt) => conflict(receipt.id).into_response(),
+        Accepted::Replay(receipt) => {
+            crate::metrics::claim(crate::metrics::Outcome::Replay);
+            (StatusCode::OK, Json(receipt)).into_response()
+        }
+        Accepted::Conflict(receipt) => {
+            crate::metrics::claim(crate::metrics::Outcome::Conflict);
+            conflict(receipt.id).into_response()
+        }
+        Accepted::Foreign => {
+            crate::metrics::claim(crate::metrics::Outcome::Conflict);
+            ApiError::not_found().into_response()
+        }
     })
 }
 

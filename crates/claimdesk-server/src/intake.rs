@@ -6,7 +6,7 @@
 //! reaches it through [`ClaimStorage`], which runs each call on a blocking thread; the
 //! command line and tests may call the plain methods directly.
 
-use crate::storage::{Accepted, ClaimStorage, Received, StorageError};
+use crate::storage::{Accepted, ClaimStorage, Device, Received, StorageError};
 use claimdesk_model::claim_number::{claim_number, parse_claim_number};
 use claimdesk_model::wire::{
     case_reference, is_case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt,
@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_intake.sql")),
     M::up(include_str!("migrations/002_supersedes.sql")),
+    M::up(include_str!("migrations/003_device_tokens.sql")),
 ];
 
 /// The database file in the data folder.
@@ -87,11 +88,14 @@ impl Intake {
     }
 
     /// Registers a device and returns its new token (shown once; only its hash is kept).
-    /// A revoked name may be registered again.
+    /// A revoked name may be registered again (its old tokens stay dead).
     pub fn add_device(&self, name: &str) -> Result<String> {
-        let token = format!("cdt_{}", hex(&random::<24>()?));
-        let conn = self.conn();
-        let live: Option<String> = conn
+        let token = new_token()?;
+        let hash = sha256_hex(token.as_bytes());
+        let now = now_timestamp();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let live: Option<String> = tx
             .query_row(
                 "SELECT name FROM devices WHERE name = ?1 AND revoked_at IS NULL",
                 [name],
@@ -101,13 +105,51 @@ impl Intake {
         if live.is_some() {
             return Err(StorageError::DeviceExists(name.to_owned()));
         }
-        conn.execute(
+        tx.execute(
             "INSERT INTO devices (name, token_sha256, created_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
-                 created_at = excluded.created_at, revoked_at = NULL",
-            params![name, sha256_hex(token.as_bytes()), now_timestamp()],
+                 created_at = excluded.created_at, revoked_at = NULL, last_seen_at = NULL",
+            params![name, hash, now],
         )?;
+        tx.execute("DELETE FROM device_tokens WHERE device = ?1", [name])?;
+        tx.execute(
+            "INSERT INTO device_tokens (token_sha256, device, created_at) VALUES (?1, ?2, ?3)",
+            params![hash, name, now],
+        )?;
+        tx.commit()?;
         Ok(token)
+    }
+
+    /// Gives a live device a new token and returns it; the tokens it had keep working for
+    /// `grace` more (zero: they stop now). `None` if no live device has that name.
+    pub fn rotate_device(&self, name: &str, grace: std::time::Duration) -> Result<Option<String>> {
+        let token = new_token()?;
+        let hash = sha256_hex(token.as_bytes());
+        let now = chrono::Utc::now();
+        let until = now + chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE devices SET token_sha256 = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, hash],
+        )?;
+        if n == 0 {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE device_tokens SET expires_at = ?2
+             WHERE device = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+            params![name, stamp(until)],
+        )?;
+        tx.execute(
+            "INSERT INTO device_tokens (token_sha256, device, created_at) VALUES (?1, ?2, ?3)",
+            params![hash, name, stamp(now)],
+        )?;
+        tx.commit()?;
+        Ok(Some(token))
     }
 
     /// Revokes a device's token. Returns whether a live device had that name.
@@ -119,21 +161,60 @@ impl Intake {
         Ok(n == 1)
     }
 
-    /// The live device holding `token`, if any.
+    /// The live device holding `token` (its current token, or a rotated one still in its
+    /// grace period), if any; records that the device was seen (at most once a minute).
     pub fn device_for_token(&self, token: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
+        let now = now_timestamp();
+        let conn = self.conn();
+        let device: Option<String> = conn
             .query_row(
-                "SELECT name FROM devices WHERE token_sha256 = ?1 AND revoked_at IS NULL",
-                [sha256_hex(token.as_bytes())],
+                "SELECT d.name FROM device_tokens t JOIN devices d ON d.name = t.device
+                 WHERE t.token_sha256 = ?1 AND d.revoked_at IS NULL
+                   AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+                params![sha256_hex(token.as_bytes()), now],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()?;
+        if let Some(name) = &device {
+            let minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            conn.execute(
+                "UPDATE devices SET last_seen_at = ?2
+                 WHERE name = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+                params![name, now, minute_ago],
+            )?;
+        }
+        Ok(device)
     }
 
-    /// The stored claim `id`: its content hash and receipt.
+    /// Every registered device, by name.
+    pub fn devices(&self) -> Result<Vec<Device>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT name, created_at, last_seen_at, revoked_at FROM devices ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Device {
+                name: r.get(0)?,
+                created_at: r.get(1)?,
+                last_seen_at: r.get(2)?,
+                revoked_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The stored claim `id`, whichever device sent it: its content hash and receipt (for
+    /// the command line and tests).
     pub fn find(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
-        find_in(&self.conn(), id)
+        Ok(find_in(&self.conn(), id)?.map(|(hash, receipt, _)| (hash, receipt)))
+    }
+
+    /// The stored claim `id` if `device` sent it.
+    pub fn find_for(&self, device: &str, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        Ok(find_in(&self.conn(), id)?
+            .filter(|(_, _, owner)| owner == device)
+            .map(|(hash, receipt, _)| (hash, receipt)))
     }
 
     /// Writes an attachment file named by its hash (synced; kept if already there).
@@ -162,7 +243,11 @@ impl Intake {
         let hash = payload.content_hash();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some((stored, receipt)) = find_in(&tx, payload.id)? {
+        if let Some((stored, receipt, owner)) = find_in(&tx, payload.id)? {
+            // Another device's claim: not even its existence is told.
+            if owner != device {
+                return Ok(Accepted::Foreign);
+            }
             // A service from before `supersedes` stored the claim's hash without it; the
             // same claim retried after an upgrade is still the same claim.
             let without_link = payload.supersedes.is_some().then(|| {
@@ -230,9 +315,9 @@ impl Intake {
         }))
     }
 
-    /// The claim a case reference or claim number names (either form, as a customer or
-    /// clerk reads it out), if exactly one claim has it.
-    pub fn find_alias(&self, alias: &str) -> Result<Option<(String, Receipt)>> {
+    /// The claim of `device` that a case reference or claim number names (either form, as a
+    /// customer or clerk reads it out), if exactly one claim has it.
+    pub fn find_alias(&self, device: &str, alias: &str) -> Result<Option<(String, Receipt)>> {
         let conn = self.conn();
         let key = alias.trim().to_ascii_uppercase();
         let (column, value) = if is_case_reference(&key) {
@@ -244,13 +329,13 @@ impl Intake {
         };
         let ids: Vec<String> = conn
             .prepare_cached(&format!(
-                "SELECT id FROM claims WHERE {column} = ?1 LIMIT 2"
+                "SELECT id FROM claims WHERE {column} = ?1 AND device = ?2 LIMIT 2"
             ))?
-            .query_map([value], |r| r.get(0))?
+            .query_map(params![value, device], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         match ids.as_slice() {
             [id] => match id.parse::<ClaimId>() {
-                Ok(id) => find_in(&conn, id),
+                Ok(id) => Ok(find_in(&conn, id)?.map(|(hash, receipt, _)| (hash, receipt))),
                 Err(_) => Ok(None),
             },
             // None, or (40 bits of a claim id, so very rarely) two claims with one number.
@@ -308,13 +393,15 @@ impl Intake {
     }
 }
 
-fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+/// The stored claim `id`: its content hash, receipt and the device that sent it.
+fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt, String)>> {
     let id_of = |s: Option<String>| s.and_then(|s| s.parse::<ClaimId>().ok());
     Ok(conn
         .query_row(
             "SELECT content_sha256, case_reference, received_at, supersedes,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
-                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
+                 device
              FROM claims WHERE id = ?1",
             [id.to_string()],
             |r| {
@@ -328,6 +415,7 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt)>> 
                         supersedes: id_of(r.get(3)?),
                         superseded_by: id_of(r.get(4)?),
                     },
+                    r.get(5)?,
                 ))
             },
         )
@@ -349,6 +437,11 @@ fn fill_claim_numbers(conn: &Connection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A new device token: `cdt_` and 48 hex digits of randomness.
+fn new_token() -> Result<String> {
+    Ok(format!("cdt_{}", hex(&random::<24>()?)))
 }
 
 fn random<const N: usize>() -> Result<[u8; N]> {
@@ -380,12 +473,27 @@ impl ClaimStorage for Intake {
         self.blocking(move |s| s.device_for_token(&token)).await
     }
 
-    async fn find(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
-        self.blocking(move |s| s.find(id)).await
+    async fn find(&self, device: String, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        self.blocking(move |s| s.find_for(&device, id)).await
     }
 
-    async fn find_alias(&self, alias: String) -> Result<Option<(String, Receipt)>> {
-        self.blocking(move |s| s.find_alias(&alias)).await
+    async fn find_alias(&self, device: String, alias: String) -> Result<Option<(String, Receipt)>> {
+        self.blocking(move |s| s.find_alias(&device, &alias)).await
+    }
+
+    async fn ready(&self) -> Result<u64> {
+        self.blocking(|s| {
+            s.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+            let blobs = &s.inner.blobs;
+            if !std::fs::metadata(blobs).map_err(io(blobs))?.is_dir() {
+                return Err(StorageError::Io {
+                    path: blobs.clone(),
+                    source: std::io::Error::other("the blob folder is not a folder"),
+                });
+            }
+            fs4::available_space(blobs).map_err(io(blobs))
+        })
+        .await
     }
 
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {

@@ -6,10 +6,11 @@
 
 pub mod api;
 pub mod intake;
+pub mod metrics;
 pub mod storage;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,6 +33,9 @@ pub fn router<S: ClaimStorage>(storage: S) -> Router {
         .route(CLAIMS_PATH, post(api::post_claim::<S>))
         .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim::<S>))
         .route("/openapi.yaml", get(openapi))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
+        .route("/metrics", get(metrics_text))
         .fallback(|| async { api::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(stamp))
@@ -43,19 +47,111 @@ async fn openapi() -> impl IntoResponse {
     ([("content-type", "application/yaml")], OPENAPI)
 }
 
-/// One log line per request: method, path, status, time taken (never a body or a token).
+/// The header carrying a request's id: taken from the client or a proxy when it is a plain
+/// token, else made here; answered on every response and written on every log line.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    /// The id of the request being answered (for error bodies and logs).
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id ("-" outside a request).
+pub fn request_id() -> String {
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".to_owned())
+}
+
+fn new_request_id(request: &axum::extract::Request) -> String {
+    let given = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    match given {
+        Some(id) => id.to_owned(),
+        None => {
+            let mut bytes = [0u8; 8];
+            let _ = getrandom::fill(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    }
+}
+
+/// One log line per request: its id, method, path, status and time taken (never a body, a
+/// token or anything a customer typed); every line logged while answering carries the id.
 async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument;
     let started = std::time::Instant::now();
+    let id = new_request_id(&request);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let response = next.run(request).await;
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.run(request).instrument(span))
+        .await;
+    let took = started.elapsed();
+    metrics::request(took);
     tracing::info!(
+        request_id = %id,
         %method,
         path,
         status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        ms = took.as_millis() as u64,
         "request"
     );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
     response
+}
+
+/// `GET /healthz`: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Below this much free space where blobs go, the replica says it is not ready.
+pub const MIN_FREE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// `GET /readyz`: the database and the blob store answer and the blob store has room.
+async fn readyz<S: ClaimStorage>(
+    axum::extract::State(storage): axum::extract::State<S>,
+) -> Response {
+    match storage.ready().await {
+        Ok(free) if free >= MIN_FREE_BYTES => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ready", "free_bytes": free})),
+        )
+            .into_response(),
+        Ok(free) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "disk_low", "free_bytes": free})),
+        )
+            .into_response(),
+        Err(e) => {
+            metrics::storage_error();
+            tracing::error!(error = %e, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "storage_unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        metrics::render(),
+    )
 }
 
 async fn stamp(mut response: Response) -> Response {

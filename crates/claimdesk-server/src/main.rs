@@ -15,8 +15,18 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "claimdesk-server", version)]
 struct Cli {
+    /// How log lines look on standard error: `text` for a terminal, `json` (one object per
+    /// line) for a log collector.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CLAIMDESK_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -24,10 +34,10 @@ enum Command {
     /// Receive claims over HTTP; prints the address once it listens.
     Serve {
         /// Address to listen on (`127.0.0.1:0` picks a free port).
-        #[arg(long, default_value = "127.0.0.1:8787")]
+        #[arg(long, default_value = "127.0.0.1:8787", env = "CLAIMDESK_LISTEN")]
         listen: SocketAddr,
         /// Where the database and attachment files live.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// Register or revoke devices.
@@ -38,7 +48,7 @@ enum Command {
     /// Every received claim with its case reference and attachment hashes.
     Export {
         /// Where the database lives.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
         data_dir: PathBuf,
         /// json or csv.
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -53,7 +63,25 @@ enum DeviceAction {
         /// A name for the device, e.g. `counter-1`.
         name: String,
         /// Where the database lives.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Give a device a new token (printed on standard output, and nothing else there); the
+    /// old one keeps working for the grace period, so the device can be switched over.
+    Rotate {
+        /// The device's name.
+        name: String,
+        /// How long the old token keeps working: `0`, `30m`, `24h`, `7d` …
+        #[arg(long, default_value = "24h", value_parser = parse_grace)]
+        grace: std::time::Duration,
+        /// Where the database lives.
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Every device: name, registered, last seen, revoked.
+    List {
+        /// Where the database lives.
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// Revoke a device's token: its next request gets 401.
@@ -61,7 +89,7 @@ enum DeviceAction {
         /// The device's name.
         name: String,
         /// Where the database lives.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
         data_dir: PathBuf,
     },
 }
@@ -90,13 +118,18 @@ enum CliError {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
     // Logs go to standard error (standard output carries the token and the address).
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
-    match run(Cli::parse()) {
+        .with_target(false);
+    match cli.log_format {
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("claimdesk-server: {e}");
@@ -116,6 +149,34 @@ fn run(cli: Cli) -> Result<(), CliError> {
             DeviceAction::Add { name, data_dir } => {
                 let token = Intake::open(&data_dir)?.add_device(&name)?;
                 println!("{token}");
+                Ok(())
+            }
+            DeviceAction::Rotate {
+                name,
+                grace,
+                data_dir,
+            } => match Intake::open(&data_dir)?.rotate_device(&name, grace)? {
+                Some(token) => {
+                    println!("{token}");
+                    Ok(())
+                }
+                None => Err(CliError::UnknownDevice(name)),
+            },
+            DeviceAction::List { data_dir } => {
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                for d in Intake::open(&data_dir)?.devices()? {
+                    writeln!(
+                        out,
+                        "{}\tregistered {}\tlast seen {}\t{}",
+                        d.name,
+                        d.created_at,
+                        d.last_seen_at.as_deref().unwrap_or("never"),
+                        d.revoked_at
+                            .map(|at| format!("revoked {at}"))
+                            .unwrap_or_else(|| "live".to_owned())
+                    )?;
+                }
                 Ok(())
             }
             DeviceAction::Revoke { name, data_dir } => {
@@ -177,6 +238,29 @@ fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
         claimdesk_server::serve(listener, intake, shutdown).await?;
         Ok(())
     })
+}
+
+/// A grace period as `0`, `90s`, `30m`, `24h` or `7d`.
+fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("“{text}” is not a duration: use 0, 90s, 30m, 24h or 7d"))?;
+    let secs = match unit {
+        "" if n == 0 => 0,
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "“{text}” is not a duration: use 0, 90s, 30m, 24h or 7d"
+            ))
+        }
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> {

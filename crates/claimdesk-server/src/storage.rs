@@ -52,6 +52,22 @@ pub enum Accepted {
     Replay(Receipt),
     /// Already stored with different content: nothing changed.
     Conflict(Receipt),
+    /// Another device's claim has this id: nothing changed, and the sender is not told it
+    /// exists.
+    Foreign,
+}
+
+/// A registered device as `device list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    /// Its name.
+    pub name: String,
+    /// When it was registered.
+    pub created_at: String,
+    /// When it last made a request (to the minute).
+    pub last_seen_at: Option<String>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
 }
 
 /// A received claim as the export lists it.
@@ -79,15 +95,24 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
     /// The live device holding `token`, if any.
     fn device_for_token(&self, token: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 
-    /// The stored claim `id`: its content hash and receipt.
-    fn find(&self, id: ClaimId) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
+    /// The stored claim `id` if `device` sent it: its content hash and receipt. Another
+    /// device's claim is `None`, as if it did not exist.
+    fn find(
+        &self,
+        device: String,
+        id: ClaimId,
+    ) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
 
-    /// The stored claim whose case reference or claim number is `alias` (as typed: any
+    /// The claim of `device` whose case reference or claim number is `alias` (as typed: any
     /// case, dashes optional for a claim number), if exactly one claim has it.
     fn find_alias(
         &self,
+        device: String,
         alias: String,
     ) -> impl Future<Output = Result<Option<(String, Receipt)>>> + Send;
+
+    /// Whether the database and the blob store answer: the blob store's free bytes.
+    fn ready(&self) -> impl Future<Output = Result<u64>> + Send;
 
     /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
     fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;

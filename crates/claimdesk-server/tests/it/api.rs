@@ -244,6 +244,160 @@ async fn a_claim_is_found_by_its_case_reference_or_claim_number() {
     }
 }
 
+async fn get_as(s: &Service, token: &str, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}/v1/claims/{key}", s.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+}
+
+#[tokio::test]
+async fn a_device_sees_only_its_own_claims_and_is_not_told_of_others() {
+    let s = start().await;
+    let other = s.intake.add_device("counter-2").expect("second device");
+    let photo = b"receipt bytes".as_slice();
+    let c = claim(photo);
+    let receipt: Receipt = post(&s, &s.token, &c, &[photo])
+        .await
+        .json()
+        .await
+        .expect("receipt");
+    let unknown = get_as(&s, &other, &ClaimId::new().to_string())
+        .await
+        .json::<ErrorBody>()
+        .await
+        .expect("404 body");
+    let number = claimdesk_model::claim_number::claim_number(c.id);
+    for key in [c.id.to_string(), receipt.case_reference.clone(), number] {
+        let r = get_as(&s, &other, &key).await;
+        assert_eq!(r.status(), 404, "{key}");
+        let body: ErrorBody = r.json().await.expect("body");
+        assert_eq!(body, unknown, "the same answer as for a claim never sent");
+        assert_eq!(get_as(&s, &s.token, &key).await.status(), 200, "{key}");
+    }
+    // Sending another device's claim (a replay, or other content under its id) changes
+    // nothing and says nothing about it.
+    let replay = post(&s, &other, &c, &[photo]).await;
+    assert_eq!(replay.status(), 404);
+    let mut changed = c.clone();
+    changed.fields.issue = "Something else.".into();
+    assert_eq!(post(&s, &other, &changed, &[photo]).await.status(), 404);
+    assert_eq!(s.intake.count().expect("count"), 1);
+    assert_eq!(post(&s, &s.token, &c, &[photo]).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_rotated_token_keeps_working_for_its_grace_period_only() {
+    let s = start().await;
+    let hour = std::time::Duration::from_secs(3600);
+    let new = s
+        .intake
+        .rotate_device("counter-1", hour)
+        .expect("rotate")
+        .expect("a live device");
+    assert_ne!(new, s.token);
+    let unknown = ClaimId::new().to_string();
+    // Both work during the grace period (404: authenticated, no such claim).
+    assert_eq!(get_as(&s, &s.token, &unknown).await.status(), 404);
+    assert_eq!(get_as(&s, &new, &unknown).await.status(), 404);
+    // Rotated again with no grace: only the newest works.
+    let newest = s
+        .intake
+        .rotate_device("counter-1", std::time::Duration::ZERO)
+        .expect("rotate")
+        .expect("a live device");
+    assert_eq!(get_as(&s, &s.token, &unknown).await.status(), 401);
+    assert_eq!(get_as(&s, &new, &unknown).await.status(), 401);
+    assert_eq!(get_as(&s, &newest, &unknown).await.status(), 404);
+    assert_eq!(
+        s.intake.rotate_device("nobody", hour).expect("rotate"),
+        None
+    );
+    // The device was seen.
+    let devices = s.intake.devices().expect("devices");
+    assert!(devices[0].last_seen_at.is_some(), "{devices:?}");
+}
+
+#[tokio::test]
+async fn operators_get_health_readiness_metrics_and_request_ids() {
+    let s = start().await;
+    let get = |path: &str| reqwest::get(format!("{}{path}", s.url));
+    let health = get("/healthz").await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    let ready = get("/readyz").await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(ready["status"], "ready");
+
+    let photo = b"receipt bytes".as_slice();
+    let first = post(&s, &s.token, &claim(photo), &[photo]).await;
+    assert_eq!(first.status(), 201);
+    let id = first.headers()["x-request-id"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    // A proxy's id is kept, so one id follows the request through both logs.
+    let traced = reqwest::Client::new()
+        .get(format!("{}/v1/ping", s.url))
+        .header("x-request-id", "edge-7f3a")
+        .send()
+        .await
+        .expect("ping");
+    assert_eq!(traced.headers()["x-request-id"], "edge-7f3a");
+
+    let metrics = get("/metrics")
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} not in\n{metrics}"))
+    };
+    assert!(value("claimdesk_claims_total{outcome=\"new\"}") >= 1);
+    assert!(value("claimdesk_received_bytes_total") >= photo.len() as u64);
+    assert!(value("claimdesk_request_duration_seconds_count") >= 2);
+    assert!(metrics.contains("claimdesk_request_duration_seconds_bucket{le=\"+Inf\"}"));
+}
+
+#[tokio::test]
+async fn a_storage_failure_tells_the_client_only_a_request_id() {
+    let s = start().await;
+    // The blob folder is replaced by a file: storing an attachment fails.
+    let blobs = s._dir.path().join("blobs");
+    std::fs::remove_dir_all(&blobs).expect("rm");
+    std::fs::write(&blobs, b"not a folder").expect("file");
+    let photo = b"receipt bytes".as_slice();
+    let r = post(&s, &s.token, &claim(photo), &[photo]).await;
+    assert_eq!(r.status(), 503);
+    let id = r.headers()["x-request-id"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    let body: ErrorBody = r.json().await.expect("body");
+    assert_eq!(body.code, "server.store");
+    assert!(body.message.contains(&id), "{}", body.message);
+    let inside = s._dir.path().display().to_string();
+    assert!(
+        !body.message.contains(&inside) && !body.message.contains("blobs"),
+        "{}",
+        body.message
+    );
+    let ready = reqwest::get(format!("{}/readyz", s.url))
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 503);
+}
+
 #[tokio::test]
 async fn a_part_with_a_name_the_contract_does_not_allow_is_refused_even_on_replay() {
     let s = start().await;
@@ -410,6 +564,41 @@ async fn the_command_line_manages_devices_and_exports_claims() {
     assert!(csv.contains(&receipt.case_reference) && csv.contains(&c.attachments[0].sha256));
     // A formula someone typed is text to a spreadsheet (OWASP CSV injection).
     assert!(csv.contains(",'=1+1,") && !csv.contains(",=1+1,"), "{csv}");
+
+    // Rotation prints only the new token; the list shows the device, live.
+    let rotate = server_cli(&[
+        "device",
+        "rotate",
+        "counter-1",
+        "--grace",
+        "30m",
+        "--data-dir",
+        data,
+    ]);
+    assert!(
+        rotate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    let rotated = String::from_utf8(rotate.stdout).expect("utf-8");
+    assert_eq!(rotated.lines().count(), 1);
+    assert!(rotated.starts_with("cdt_") && rotated.trim_end() != token);
+    let bad = server_cli(&[
+        "device",
+        "rotate",
+        "counter-1",
+        "--grace",
+        "soon",
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let list = server_cli(&["device", "list", "--data-dir", data]);
+    let list = String::from_utf8(list.stdout).expect("utf-8");
+    assert!(
+        list.starts_with("counter-1\t") && list.contains("live"),
+        "{list}"
+    );
 
     let revoke = server_cli(&["device", "revoke", "counter-1", "--data-dir", data]);
     assert!(revoke.status.success());

@@ -55,7 +55,8 @@ async fn a_conflict_is_sent_as_a_new_claim_and_the_refused_one_withdrawn() {
     let server = Server::start(&dir.path().join("server")).await;
     let client = dir.path().join("client");
     let old = queue_claims(&mut store(&client), 1, 1, 2_000)[0];
-    // The service already holds another claim under this id.
+    // The service already holds another claim of this device under this id (the claim as
+    // it was before a change, say, delivered while its answer was lost).
     let other = ClaimPayload {
         id: old,
         created_at: "2026-01-01T00:00:00.000Z".into(),
@@ -65,7 +66,7 @@ async fn a_conflict_is_sent_as_a_new_claim_and_the_refused_one_withdrawn() {
     };
     server
         .intake
-        .accept("elsewhere", &other)
+        .accept("test-device", &other)
         .expect("other claim");
     let mut e = engine(&client, &server.url, &server.token);
     let report = e.pass().await.expect("pass");
