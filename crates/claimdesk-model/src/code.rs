@@ -69,6 +69,8 @@ crate::vocabulary! {
         ReceiptDraft = "receipt.draft",
         /// The receipt could not be made or written.
         ReceiptFailed = "receipt.failed",
+        /// A device sent more requests than its share; it should wait `Retry-After`.
+        RateLimited = "rate_limited",
         /// The service holds a different claim under this id.
         ClaimConflict = "claim.conflict",
         /// The claim part is not a claim.

@@ -1,10 +1,12 @@
 //! The HTTP API (`openapi.yaml`): preflight, claim intake, claim lookup.
 
+use crate::limits::RateLimiter;
 use crate::storage::{Accepted, ClaimStorage, StorageError};
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use claimdesk_model::attachment::{megabytes, MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 use claimdesk_model::wire::{
@@ -12,6 +14,7 @@ use claimdesk_model::wire::{
 };
 use claimdesk_model::{validate, ClaimId, ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub use claimdesk_model::wire::MAX_BODY_BYTES;
 
@@ -19,6 +22,8 @@ pub use claimdesk_model::wire::MAX_BODY_BYTES;
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
+    /// Seconds a `429` asks the client to wait.
+    retry_after: Option<u64>,
     /// Boxed: the body is large next to the `Ok` values handlers return.
     body: Box<ErrorBody>,
 }
@@ -27,6 +32,7 @@ impl ApiError {
     fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
+            retry_after: None,
             body: Box::new(ErrorBody::new(code, message)),
         }
     }
@@ -39,6 +45,7 @@ impl ApiError {
             .join("; ");
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
+            retry_after: None,
             body: Box::new(ErrorBody {
                 field: errors.first().map(|e| e.field.clone()),
                 errors,
@@ -77,6 +84,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }
@@ -90,6 +102,7 @@ impl From<StorageError> for ApiError {
         tracing::error!(request_id = %id, error = %e, "storage failed");
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: None,
             body: Box::new(ErrorBody {
                 params: vec![("request_id".to_owned(), id.clone())],
                 ..ErrorBody::new(
@@ -132,9 +145,11 @@ pub async fn ping() -> impl IntoResponse {
     )
 }
 
-/// The device behind the request's bearer token, or `401`.
+/// The device behind the request's bearer token, or `401`; `429` (with `Retry-After`) when
+/// that device has made more requests this minute than its share.
 async fn authenticate(
     storage: &impl ClaimStorage,
+    rate: &RateLimiter,
     headers: &HeaderMap,
 ) -> Result<String, ApiError> {
     let token = headers
@@ -153,20 +168,33 @@ async fn authenticate(
     if token.is_empty() {
         return Err(unauthorized());
     }
-    storage
+    let device = storage
         .device_for_token(token)
         .await?
-        .ok_or_else(unauthorized)
+        .ok_or_else(unauthorized)?;
+    if let Err(wait) = rate.take(&device, std::time::Instant::now()) {
+        let secs = wait.as_secs().max(1);
+        return Err(ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!("This device sent too many requests; try again in {secs} s."),
+            )
+        });
+    }
+    Ok(device)
 }
 
 /// `GET /v1/claims/{id}`: the stored claim's receipt. `{id}` may also be its case reference
 /// or its claim number (what the customer's receipt shows).
 pub async fn get_claim<S: ClaimStorage>(
     State(storage): State<S>,
+    Extension(rate): Extension<Arc<RateLimiter>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&storage, &headers).await?;
+    let device = authenticate(&storage, &rate, &headers).await?;
     // Only the asking device's own claims: another's answers 404, like one never sent.
     let found = match id.parse::<ClaimId>() {
         Ok(id) => storage.find(device, id).await?,
@@ -182,10 +210,11 @@ pub async fn get_claim<S: ClaimStorage>(
 /// part per attachment named by its SHA-256, in the order the JSON lists them).
 pub async fn post_claim<S: ClaimStorage>(
     State(storage): State<S>,
+    Extension(rate): Extension<Arc<RateLimiter>>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&storage, &headers).await?;
+    let device = authenticate(&storage, &rate, &headers).await?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod intake;
+pub mod limits;
 pub mod metrics;
 pub mod storage;
 
@@ -17,6 +18,7 @@ use axum::Router;
 use claimdesk_model::wire::{CLAIMS_PATH, PING_PATH, SERVER_HEADER};
 use std::future::Future;
 
+pub use limits::{Limits, RateLimiter};
 pub use storage::ClaimStorage;
 
 /// The OpenAPI document: the published contract.
@@ -25,9 +27,16 @@ pub const OPENAPI: &str = include_str!("../openapi.yaml");
 /// The value of the header on every answer: tells clients this is the real service.
 pub const SERVER_ID: &str = concat!("claimdesk-server/", env!("CARGO_PKG_VERSION"), "; api=1");
 
-/// The service's routes over `storage`.
+/// The service's routes over `storage`, with the default [`Limits`].
 pub fn router<S: ClaimStorage>(storage: S) -> Router {
+    router_with(storage, Limits::default())
+}
+
+/// The service's routes over `storage` within `limits` (the header timeout is the accept
+/// loop's: see [`serve_with`]).
+pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
     let body_limit = usize::try_from(api::MAX_BODY_BYTES).unwrap_or(usize::MAX);
+    let idle = limits.body_idle_timeout;
     Router::new()
         .route(PING_PATH, get(api::ping))
         .route(CLAIMS_PATH, post(api::post_claim::<S>))
@@ -38,6 +47,21 @@ pub fn router<S: ClaimStorage>(storage: S) -> Router {
         .route("/metrics", get(metrics_text))
         .fallback(|| async { api::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::Extension(std::sync::Arc::new(RateLimiter::new(
+            limits.per_device_per_minute,
+        ))))
+        // A body that stops arriving for `idle` ends the request (a slow upload that keeps
+        // sending is fine).
+        .layer(axum::middleware::map_request(
+            move |request: axum::extract::Request| async move {
+                request.map(|body| {
+                    axum::body::Body::new(tower_http::timeout::TimeoutBody::new(idle, body))
+                })
+            },
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(
+            limits.concurrency.max(1),
+        ))
         .layer(axum::middleware::map_response(stamp))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(storage)
@@ -161,13 +185,64 @@ async fn stamp(mut response: Response) -> Response {
     response
 }
 
-/// Serves until `shutdown` completes, finishing requests in flight.
+/// Serves with the default [`Limits`] until `shutdown` completes, finishing requests in
+/// flight.
 pub async fn serve<S: ClaimStorage>(
     listener: tokio::net::TcpListener,
     storage: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(storage))
-        .with_graceful_shutdown(shutdown)
+    serve_with(listener, storage, shutdown, Limits::default()).await
+}
+
+/// How long shutdown waits for requests in flight.
+pub const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves within `limits` until `shutdown` completes: a client that has not sent its headers
+/// within the header timeout is disconnected (a slow-loris client holds nothing), and on
+/// shutdown no new connection is taken while requests in flight finish (up to [`DRAIN_FOR`]).
+pub async fn serve_with<S: ClaimStorage>(
+    listener: tokio::net::TcpListener,
+    storage: S,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let app = router_with(storage, limits);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait a moment rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_FOR, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {DRAIN_FOR:?}; stopping anyway");
+    }
+    Ok(())
 }

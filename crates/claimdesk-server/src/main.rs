@@ -36,6 +36,19 @@ enum Command {
         /// Address to listen on (`127.0.0.1:0` picks a free port).
         #[arg(long, default_value = "127.0.0.1:8787", env = "CLAIMDESK_LISTEN")]
         listen: SocketAddr,
+        /// Requests one device may make per minute (0: no limit); beyond: 429 + Retry-After.
+        /// A device back online sends its backlog at up to this pace.
+        #[arg(long, default_value_t = 600, env = "CLAIMDESK_RATE_LIMIT")]
+        rate_limit: u32,
+        /// Requests answered at once; more wait their turn.
+        #[arg(long, default_value_t = 64, env = "CLAIMDESK_CONCURRENCY")]
+        concurrency: usize,
+        /// Seconds a client has to send its request headers.
+        #[arg(long, default_value_t = 10, env = "CLAIMDESK_HEADER_TIMEOUT")]
+        header_timeout: u64,
+        /// Seconds an upload's body may go without sending anything.
+        #[arg(long, default_value_t = 60, env = "CLAIMDESK_BODY_TIMEOUT")]
+        body_timeout: u64,
         /// Where the database and attachment files live.
         #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
         data_dir: PathBuf,
@@ -144,7 +157,22 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve { listen, data_dir } => serve(listen, Intake::open(&data_dir)?),
+        Command::Serve {
+            listen,
+            data_dir,
+            rate_limit,
+            concurrency,
+            header_timeout,
+            body_timeout,
+        } => {
+            let limits = claimdesk_server::Limits {
+                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                body_idle_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                concurrency,
+                per_device_per_minute: rate_limit,
+            };
+            serve(listen, Intake::open(&data_dir)?, limits)
+        }
         Command::Device { action } => match action {
             DeviceAction::Add { name, data_dir } => {
                 let token = Intake::open(&data_dir)?.add_device(&name)?;
@@ -205,7 +233,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
+fn serve(
+    listen: SocketAddr,
+    intake: Intake,
+    limits: claimdesk_server::Limits,
+) -> Result<(), CliError> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -235,7 +267,7 @@ fn serve(listen: SocketAddr, intake: Intake) -> Result<(), CliError> {
             #[cfg(not(unix))]
             let _ = ctrl_c.await;
         };
-        claimdesk_server::serve(listener, intake, shutdown).await?;
+        claimdesk_server::serve_with(listener, intake, shutdown, limits).await?;
         Ok(())
     })
 }

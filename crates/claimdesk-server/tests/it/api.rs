@@ -633,3 +633,94 @@ fn serve_prints_the_address_it_listens_on() {
     child.kill().expect("kill");
     child.wait().expect("wait");
 }
+
+/// A service within `limits` on a free port, with one device.
+async fn start_with(limits: claimdesk_server::Limits) -> Service {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("tmp");
+    let intake = Intake::open(dir.path()).expect("intake");
+    let token = intake.add_device("counter-1").expect("device");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(claimdesk_server::serve_with(
+        listener,
+        intake.clone(),
+        std::future::pending(),
+        limits,
+    ));
+    Service {
+        url,
+        intake,
+        token,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn a_device_over_its_share_gets_429_with_retry_after_and_others_carry_on() {
+    let s = start_with(claimdesk_server::Limits {
+        per_device_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
+    let other = s.intake.add_device("counter-2").expect("device");
+    let unknown = ClaimId::new().to_string();
+    for _ in 0..3 {
+        assert_eq!(get_as(&s, &s.token, &unknown).await.status(), 404);
+    }
+    let limited = get_as(&s, &s.token, &unknown).await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: ErrorBody = limited.json().await.expect("body");
+    assert_eq!(body.code, "rate_limited");
+    assert_eq!(
+        get_as(&s, &other, &unknown).await.status(),
+        404,
+        "per device"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_send() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start_with(claimdesk_server::Limits {
+        header_timeout: std::time::Duration::from_millis(500),
+        ..Default::default()
+    })
+    .await;
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    // Slow loris: a request line and one header, then nothing.
+    let mut loris = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    loris
+        .write_all(b"GET /v1/ping HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    // Meanwhile a device sends a claim.
+    let photo = b"receipt bytes".as_slice();
+    assert_eq!(
+        post(&s, &s.token, &claim(photo), &[photo]).await.status(),
+        201
+    );
+    // The loris is disconnected once the header timeout passes (end of stream or reset,
+    // whichever the OS reports), not before.
+    let mut rest = Vec::new();
+    let _ended = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        loris.read_to_end(&mut rest),
+    )
+    .await
+    .expect("cut off within the timeout");
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("204"),
+        "never answered"
+    );
+}
