@@ -18,14 +18,44 @@ fi
 cargo test -q --locked --workspace --no-run
 server=target/debug/claimdesk-server
 data=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+pgdir=$(mktemp -d)
+pids=()
+pgbin=""
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$pgbin" ] && [ -d "$pgdir/data" ]; then
+    as_postgres "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$data" "$pgdir"
+}
+trap cleanup EXIT
+
+# Starts `serve` with the given store arguments (no rate limit: schemathesis is one device
+# making hundreds of requests) and checks it against the contract.
+check() {
+  local token=$1 out=$2; shift 2
+  "$server" serve --listen 127.0.0.1:0 --rate-limit 0 "$@" >"$out.out" 2>"$out.log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^listening on ' "$out.out" && break; sleep 0.1; done
+  local url
+  url=$(sed -n 's/^listening on //p' "$out.out")
+  "$venv/bin/st" --config-file crates/claimdesk-server/schemathesis.toml run "$url/openapi.yaml" \
+    --header "Authorization: Bearer $token" --checks all --max-examples 50 \
+    --seed "${CONTRACT_SEED:-20261125}" --no-color
+}
+
+echo "-- on the embedded SQLite store"
 token=$("$server" device add contract-check --data-dir "$data")
-# Its request log goes to a file (schemathesis makes hundreds of requests).
-"$server" serve --listen 127.0.0.1:0 --data-dir "$data" >"$data/serve.out" 2>"$data/serve.log" &
-pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$data/serve.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$data/serve.out")
-"$venv/bin/st" --config-file crates/claimdesk-server/schemathesis.toml run "$url/openapi.yaml" \
-  --header "Authorization: Bearer $token" --checks all --max-examples 50 \
-  --seed "${CONTRACT_SEED:-20261125}" --no-color
+check "$token" "$data/sqlite" --data-dir "$data"
+
+echo "-- on PostgreSQL (a server of its own in a temporary folder), blobs in the database"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+if [ "$(id -u)" = 0 ]; then chown -R postgres: "$pgdir"; fi
+as_postgres "$pgbin/initdb" -D "$pgdir/data" -A trust -U claimdesk -E UTF8 --locale=C --no-sync >/dev/null
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_postgres "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" \
+  -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" -w start >/dev/null
+db="postgres://claimdesk@127.0.0.1:$port/postgres"
+token=$("$server" device add contract-check --database-url "$db" --blobs postgres)
+check "$token" "$data/pg" --database-url "$db" --blobs postgres

@@ -9,13 +9,11 @@
 use crate::storage::{Accepted, ClaimStorage, Device, Received, StorageError};
 use claimdesk_model::claim_number::{claim_number, parse_claim_number};
 use claimdesk_model::wire::{
-    case_reference, is_case_reference, is_sha256_hex, sha256_hex, ClaimPayload, Receipt,
-    ServiceStatus,
+    case_reference, is_case_reference, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
 };
 use claimdesk_model::{now_timestamp, ClaimId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -219,22 +217,7 @@ impl Intake {
 
     /// Writes an attachment file named by its hash (synced; kept if already there).
     pub fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.inner.blobs.join(sha256);
-        if path.exists() {
-            return Ok(());
-        }
-        let tmp = self
-            .inner
-            .blobs
-            .join(format!(".tmp-{}", hex(&random::<8>()?)));
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        std::fs::File::open(&self.inner.blobs)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&self.inner.blobs))?;
-        Ok(())
+        crate::blobs::write(&self.inner.blobs, sha256, bytes)
     }
 
     /// Stores a claim whose attachment files are already written, once (use
@@ -387,9 +370,7 @@ impl Intake {
 
     /// The stored bytes of an attachment, if present.
     pub fn blob(&self, sha256: &str) -> Option<Vec<u8>> {
-        is_sha256_hex(sha256)
-            .then(|| std::fs::read(self.inner.blobs.join(sha256)).ok())
-            .flatten()
+        crate::blobs::read(&self.inner.blobs, sha256)
     }
 }
 
@@ -484,14 +465,7 @@ impl ClaimStorage for Intake {
     async fn ready(&self) -> Result<u64> {
         self.blocking(|s| {
             s.conn().query_row("SELECT 1", [], |_| Ok(()))?;
-            let blobs = &s.inner.blobs;
-            if !std::fs::metadata(blobs).map_err(io(blobs))?.is_dir() {
-                return Err(StorageError::Io {
-                    path: blobs.clone(),
-                    source: std::io::Error::other("the blob folder is not a folder"),
-                });
-            }
-            fs4::available_space(blobs).map_err(io(blobs))
+            crate::blobs::ready(&s.inner.blobs)
         })
         .await
     }

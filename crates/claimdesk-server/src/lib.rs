@@ -5,9 +5,12 @@
 //! The contract is `openapi.yaml` (served at `/openapi.yaml`).
 
 pub mod api;
+pub mod backend;
+pub mod blobs;
 pub mod intake;
 pub mod limits;
 pub mod metrics;
+pub mod pg;
 pub mod storage;
 
 use axum::extract::DefaultBodyLimit;

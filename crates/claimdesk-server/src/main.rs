@@ -3,12 +3,11 @@
 //! Exit codes: 0 success; 1 the request was refused (device exists, unknown device);
 //! 2 the command could not run (bad folder, port in use, store error).
 
-use claimdesk_server::intake::Intake;
+use claimdesk_server::backend::{Backend, OpenError, StoreArgs};
 use claimdesk_server::storage::{Received, StorageError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// ClaimDesk's reference claims service.
@@ -49,9 +48,8 @@ enum Command {
         /// Seconds an upload's body may go without sending anything.
         #[arg(long, default_value_t = 60, env = "CLAIMDESK_BODY_TIMEOUT")]
         body_timeout: u64,
-        /// Where the database and attachment files live.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Register or revoke devices.
     Device {
@@ -60,9 +58,8 @@ enum Command {
     },
     /// Every received claim with its case reference and attachment hashes.
     Export {
-        /// Where the database lives.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// json or csv.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -75,9 +72,8 @@ enum DeviceAction {
     Add {
         /// A name for the device, e.g. `counter-1`.
         name: String,
-        /// Where the database lives.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Give a device a new token (printed on standard output, and nothing else there); the
     /// old one keeps working for the grace period, so the device can be switched over.
@@ -87,23 +83,20 @@ enum DeviceAction {
         /// How long the old token keeps working: `0`, `30m`, `24h`, `7d` …
         #[arg(long, default_value = "24h", value_parser = parse_grace)]
         grace: std::time::Duration,
-        /// Where the database lives.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Every device: name, registered, last seen, revoked.
     List {
-        /// Where the database lives.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Revoke a device's token: its next request gets 401.
     Revoke {
         /// The device's name.
         name: String,
-        /// Where the database lives.
-        #[arg(long, value_name = "DIR", env = "CLAIMDESK_DATA_DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -128,6 +121,8 @@ enum CliError {
     Csv(#[from] csv::Error),
     #[error("no device named “{0}” is registered")]
     UnknownDevice(String),
+    #[error(transparent)]
+    Open(#[from] OpenError),
 }
 
 fn main() -> ExitCode {
@@ -156,120 +151,122 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    match cli.command {
-        Command::Serve {
-            listen,
-            data_dir,
-            rate_limit,
-            concurrency,
-            header_timeout,
-            body_timeout,
-        } => {
-            let limits = claimdesk_server::Limits {
-                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
-                body_idle_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve {
+                listen,
+                store,
+                rate_limit,
                 concurrency,
-                per_device_per_minute: rate_limit,
-            };
-            serve(listen, Intake::open(&data_dir)?, limits)
-        }
-        Command::Device { action } => match action {
-            DeviceAction::Add { name, data_dir } => {
-                let token = Intake::open(&data_dir)?.add_device(&name)?;
-                println!("{token}");
-                Ok(())
+                header_timeout,
+                body_timeout,
+            } => {
+                let limits = claimdesk_server::Limits {
+                    header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                    body_idle_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                    concurrency,
+                    per_device_per_minute: rate_limit,
+                };
+                serve(listen, store.open().await?, limits).await
             }
-            DeviceAction::Rotate {
-                name,
-                grace,
-                data_dir,
-            } => match Intake::open(&data_dir)?.rotate_device(&name, grace)? {
-                Some(token) => {
+            Command::Device { action } => match action {
+                DeviceAction::Add { name, store } => {
+                    let token = store.open().await?.add_device(&name).await?;
                     println!("{token}");
                     Ok(())
                 }
-                None => Err(CliError::UnknownDevice(name)),
+                DeviceAction::Rotate { name, grace, store } => {
+                    match store.open().await?.rotate_device(&name, grace).await? {
+                        Some(token) => {
+                            println!("{token}");
+                            Ok(())
+                        }
+                        None => Err(CliError::UnknownDevice(name)),
+                    }
+                }
+                DeviceAction::List { store } => {
+                    let devices = store.open().await?.devices().await?;
+                    let stdout = std::io::stdout();
+                    let mut out = stdout.lock();
+                    for d in devices {
+                        writeln!(
+                            out,
+                            "{}\tregistered {}\tlast seen {}\t{}",
+                            d.name,
+                            d.created_at,
+                            d.last_seen_at.as_deref().unwrap_or("never"),
+                            d.revoked_at
+                                .map(|at| format!("revoked {at}"))
+                                .unwrap_or_else(|| "live".to_owned())
+                        )?;
+                    }
+                    Ok(())
+                }
+                DeviceAction::Revoke { name, store } => {
+                    if store.open().await?.revoke_device(&name).await? {
+                        eprintln!("revoked {name}");
+                        Ok(())
+                    } else {
+                        Err(CliError::UnknownDevice(name))
+                    }
+                }
             },
-            DeviceAction::List { data_dir } => {
+            Command::Export { store, format } => {
+                let claims = store.open().await?.export().await?;
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
-                for d in Intake::open(&data_dir)?.devices()? {
-                    writeln!(
-                        out,
-                        "{}\tregistered {}\tlast seen {}\t{}",
-                        d.name,
-                        d.created_at,
-                        d.last_seen_at.as_deref().unwrap_or("never"),
-                        d.revoked_at
-                            .map(|at| format!("revoked {at}"))
-                            .unwrap_or_else(|| "live".to_owned())
-                    )?;
+                match format {
+                    Format::Json => {
+                        serde_json::to_writer_pretty(&mut out, &claims)
+                            .map_err(std::io::Error::from)?;
+                        writeln!(out)?;
+                    }
+                    Format::Csv => write_csv(&claims, &mut out)?,
                 }
                 Ok(())
             }
-            DeviceAction::Revoke { name, data_dir } => {
-                if Intake::open(&data_dir)?.revoke_device(&name)? {
-                    eprintln!("revoked {name}");
-                    Ok(())
-                } else {
-                    Err(CliError::UnknownDevice(name))
-                }
-            }
-        },
-        Command::Export { data_dir, format } => {
-            let claims = Intake::open(&data_dir)?.export()?;
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            match format {
-                Format::Json => {
-                    serde_json::to_writer_pretty(&mut out, &claims)
-                        .map_err(std::io::Error::from)?;
-                    writeln!(out)?;
-                }
-                Format::Csv => write_csv(&claims, &mut out)?,
-            }
-            Ok(())
         }
-    }
+    })
 }
 
-fn serve(
+async fn serve(
     listen: SocketAddr,
-    intake: Intake,
+    backend: Backend,
     limits: claimdesk_server::Limits,
 ) -> Result<(), CliError> {
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|source| CliError::Listen {
-                addr: listen,
-                source,
-            })?;
-        let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
-        std::io::stdout().flush()?;
-        let shutdown = async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-                match term.as_mut() {
-                    Ok(term) => {
-                        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-                    }
-                    Err(_) => {
-                        let _ = ctrl_c.await;
-                    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| CliError::Listen {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+            match term.as_mut() {
+                Ok(term) => {
+                    tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+                }
+                Err(_) => {
+                    let _ = ctrl_c.await;
                 }
             }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-        };
-        claimdesk_server::serve_with(listener, intake, shutdown, limits).await?;
-        Ok(())
-    })
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    match backend {
+        Backend::Sqlite(s) => claimdesk_server::serve_with(listener, s, shutdown, limits).await?,
+        Backend::Postgres(p) => claimdesk_server::serve_with(listener, p, shutdown, limits).await?,
+    }
+    Ok(())
 }
 
 /// A grace period as `0`, `90s`, `30m`, `24h` or `7d`.

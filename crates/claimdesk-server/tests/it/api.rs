@@ -55,7 +55,7 @@ fn fields() -> ClaimFields {
     }
 }
 
-fn claim(photo: &[u8]) -> ClaimPayload {
+pub(crate) fn claim(photo: &[u8]) -> ClaimPayload {
     ClaimPayload {
         id: ClaimId::new(),
         created_at: "2026-11-25T10:00:00.000Z".into(),
@@ -71,7 +71,7 @@ fn claim(photo: &[u8]) -> ClaimPayload {
     }
 }
 
-fn form(claim: &ClaimPayload, parts: &[&[u8]]) -> Form {
+pub(crate) fn form(claim: &ClaimPayload, parts: &[&[u8]]) -> Form {
     let json = serde_json::to_vec(claim).expect("json");
     let mut form = Form::new().part(
         "claim",

@@ -4,3 +4,4 @@
 mod api;
 mod contract;
 mod limits;
+mod pg;

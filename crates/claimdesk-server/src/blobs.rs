@@ -1,0 +1,59 @@
+//! Attachment blobs in a folder, one file per blob named by its SHA-256: written to a
+//! temporary name, synced, renamed into place and the folder synced, so a blob either is
+//! there whole or not at all. Used by both storages (SQLite beside it, or PostgreSQL).
+
+use crate::storage::StorageError;
+use claimdesk_model::wire::is_sha256_hex;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Creates the folder if needed.
+pub fn open(dir: &Path) -> Result<PathBuf, StorageError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    Ok(dir.to_owned())
+}
+
+/// Stores `bytes` as the blob `sha256` in `dir` (durably); keeps one already there.
+pub fn write(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<(), StorageError> {
+    let path = dir.join(sha256);
+    if path.exists() {
+        return Ok(());
+    }
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).map_err(|e| StorageError::Random(e.to_string()))?;
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".tmp-{suffix}"));
+    let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
+    Ok(())
+}
+
+/// The blob `sha256` in `dir`, if there.
+pub fn read(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
+    is_sha256_hex(sha256)
+        .then(|| std::fs::read(dir.join(sha256)).ok())
+        .flatten()
+}
+
+/// Whether `dir` can take blobs: a folder; its free bytes.
+pub fn ready(dir: &Path) -> Result<u64, StorageError> {
+    if !std::fs::metadata(dir).map_err(io(dir))?.is_dir() {
+        return Err(StorageError::Io {
+            path: dir.to_owned(),
+            source: std::io::Error::other("the blob folder is not a folder"),
+        });
+    }
+    fs4::available_space(dir).map_err(io(dir))
+}

@@ -1,0 +1,566 @@
+//! The storage for fleets: PostgreSQL (`--database-url`), with blobs in a folder or in
+//! PostgreSQL itself (`--blobs`). Any number of `serve` processes against one database are one
+//! service: every exactly-once rule is the database's — the claim row is inserted with
+//! `ON CONFLICT (id) DO NOTHING` (a second upload of the same id, on any replica, waits for
+//! the first to commit and then finds it), case references are unique, blobs are keyed by
+//! their hash — not a process-local lock.
+
+use crate::storage::{Accepted, ClaimStorage, Device, Received, StorageError};
+use claimdesk_model::claim_number::{claim_number, parse_claim_number};
+use claimdesk_model::wire::{
+    case_reference, is_case_reference, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
+};
+use claimdesk_model::{now_timestamp, ClaimId};
+use deadpool_postgres::{Manager, Pool};
+use std::path::PathBuf;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+/// Result of a storage call.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The schema, one step per entry; applied in order under an advisory lock, so replicas
+/// starting together migrate once.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/pg/001_service.sql")];
+
+/// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
+const MIGRATION_LOCK: i64 = 0x636c_6169_6d64_6573;
+
+/// Where attachment blobs go.
+#[derive(Debug, Clone)]
+pub enum Blobs {
+    /// Files named by their hash in this folder (`file:///…`, or `--data-dir`/blobs).
+    Folder(PathBuf),
+    /// The `blobs` table of the same database (`postgres`).
+    Postgres,
+}
+
+impl Blobs {
+    /// `file:///path`, a plain path, or `postgres`.
+    pub fn parse(text: &str) -> std::result::Result<Blobs, String> {
+        let t = text.trim();
+        if t == "postgres" {
+            return Ok(Blobs::Postgres);
+        }
+        let path = t.strip_prefix("file://").unwrap_or(t);
+        if path.starts_with('/') {
+            Ok(Blobs::Folder(PathBuf::from(path)))
+        } else {
+            Err(format!(
+                "“{text}”: blobs go to file:///an/absolute/folder or postgres"
+            ))
+        }
+    }
+}
+
+fn db(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
+    StorageError::Database(Box::new(e))
+}
+
+/// The PostgreSQL storage. Cloning shares the connection pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    blobs: Blobs,
+}
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL), brings the schema up to date and prepares the
+    /// blob store.
+    pub async fn open(url: &str, blobs: Blobs) -> Result<PgStore> {
+        let config: tokio_postgres::Config = url.parse().map_err(db)?;
+        let manager = Manager::new(config, NoTls);
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| StorageError::Database(e.to_string().into()))?;
+        if let Blobs::Folder(dir) = &blobs {
+            crate::blobs::open(dir)?;
+        }
+        let store = PgStore { pool, blobs };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StorageError::Database(e.to_string().into()))
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(db)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS claimdesk_schema (version INTEGER PRIMARY KEY)",
+        )
+        .await
+        .map_err(db)?;
+        let done: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM claimdesk_schema",
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let version = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            if version <= done {
+                continue;
+            }
+            tx.batch_execute(sql)
+                .await
+                .map_err(|e| StorageError::Migration(Box::new(e)))?;
+            tx.execute(
+                "INSERT INTO claimdesk_schema (version) VALUES ($1)",
+                &[&version],
+            )
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    /// Registers a device and returns its new token (only its hash is kept); a revoked name
+    /// may be registered again.
+    pub async fn add_device(&self, name: &str) -> Result<String> {
+        let token = new_token()?;
+        let hash = sha256_hex(token.as_bytes());
+        let now = now_timestamp();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let live = tx
+            .query_opt(
+                "SELECT name FROM devices WHERE name = $1 AND revoked_at IS NULL FOR UPDATE",
+                &[&name],
+            )
+            .await
+            .map_err(db)?;
+        if live.is_some() {
+            return Err(StorageError::DeviceExists(name.to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO devices (name, token_sha256, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
+                 created_at = excluded.created_at, revoked_at = NULL, last_seen_at = NULL",
+            &[&name, &hash, &now],
+        )
+        .await
+        .map_err(db)?;
+        tx.execute("DELETE FROM device_tokens WHERE device = $1", &[&name])
+            .await
+            .map_err(db)?;
+        tx.execute(
+            "INSERT INTO device_tokens (token_sha256, device, created_at) VALUES ($1, $2, $3)",
+            &[&hash, &name, &now],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
+    /// A new token for a live device, the old ones working `grace` more; `None` if no live
+    /// device has that name.
+    pub async fn rotate_device(
+        &self,
+        name: &str,
+        grace: std::time::Duration,
+    ) -> Result<Option<String>> {
+        let token = new_token()?;
+        let hash = sha256_hex(token.as_bytes());
+        let now = chrono::Utc::now();
+        let until = now + chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let n = tx
+            .execute(
+                "UPDATE devices SET token_sha256 = $2 WHERE name = $1 AND revoked_at IS NULL",
+                &[&name, &hash],
+            )
+            .await
+            .map_err(db)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE device_tokens SET expires_at = $2
+             WHERE device = $1 AND (expires_at IS NULL OR expires_at > $2)",
+            &[&name, &stamp(until)],
+        )
+        .await
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO device_tokens (token_sha256, device, created_at) VALUES ($1, $2, $3)",
+            &[&hash, &name, &stamp(now)],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(token))
+    }
+
+    /// Revokes a device. Whether a live device had that name.
+    pub async fn revoke_device(&self, name: &str) -> Result<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE devices SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
+                &[&name, &now_timestamp()],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    /// Every registered device, by name.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT name, created_at, last_seen_at, revoked_at FROM devices ORDER BY name",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| Device {
+                name: r.get(0),
+                created_at: r.get(1),
+                last_seen_at: r.get(2),
+                revoked_at: r.get(3),
+            })
+            .collect())
+    }
+
+    /// The stored claim `id`, whichever device sent it.
+    pub async fn find_any(&self, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        let client = self.client().await?;
+        Ok(find_in(&client, id)
+            .await?
+            .map(|(hash, receipt, _)| (hash, receipt)))
+    }
+
+    /// How many claims are stored.
+    pub async fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .client()
+            .await?
+            .query_one("SELECT count(*) FROM claims", &[])
+            .await
+            .map_err(db)?
+            .get(0);
+        Ok(n.unsigned_abs())
+    }
+
+    /// The stored bytes of a blob, if there.
+    pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        match &self.blobs {
+            Blobs::Folder(dir) => Ok(crate::blobs::read(dir, sha256)),
+            Blobs::Postgres => Ok(self
+                .client()
+                .await?
+                .query_opt("SELECT data FROM blobs WHERE sha256 = $1", &[&sha256])
+                .await
+                .map_err(db)?
+                .map(|r| r.get(0))),
+        }
+    }
+
+    /// Every received claim, oldest first.
+    pub async fn export(&self) -> Result<Vec<Received>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT case_reference, received_at, device, content_sha256, claim_json,
+                     (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
+                      ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+                 FROM claims ORDER BY received_at, id",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let json: String = r.get(4);
+                let claim: ClaimPayload = serde_json::from_str(&json).map_err(db)?;
+                let by: Option<String> = r.get(5);
+                Ok(Received {
+                    case_reference: r.get(0),
+                    claim_number: claim_number(claim.id),
+                    received_at: r.get(1),
+                    device: r.get(2),
+                    content_sha256: r.get(3),
+                    superseded_by: by.and_then(|s| s.parse().ok()),
+                    claim,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a claim whose blobs are stored, once (see the module's comment).
+    pub async fn accept(&self, device: &str, payload: &ClaimPayload) -> Result<Accepted> {
+        let hash = payload.content_hash();
+        let json = serde_json::to_string(payload).map_err(db)?;
+        let id = payload.id.to_string();
+        let supersedes = payload.supersedes.map(|s| s.to_string());
+        let number = claim_number(payload.id);
+        let mut client = self.client().await?;
+        loop {
+            let tx = client.transaction().await.map_err(db)?;
+            let received_at = now_timestamp();
+            let reference = case_reference(random::<8>()?);
+            let inserted = tx
+                .execute(
+                    "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
+                         claim_json, supersedes, claim_number)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                    &[
+                        &id,
+                        &hash,
+                        &reference,
+                        &device,
+                        &received_at,
+                        &json,
+                        &supersedes,
+                        &number,
+                    ],
+                )
+                .await;
+            match inserted {
+                // The reference is taken (one in 30^8): draw another.
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => continue,
+                Err(e) => return Err(db(e)),
+                Ok(0) => {
+                    let existing = find_in(&tx, payload.id).await?;
+                    tx.commit().await.map_err(db)?;
+                    let Some((stored, receipt, owner)) = existing else {
+                        continue;
+                    };
+                    if owner != device {
+                        return Ok(Accepted::Foreign);
+                    }
+                    let without_link = payload.supersedes.is_some().then(|| {
+                        ClaimPayload {
+                            supersedes: None,
+                            ..payload.clone()
+                        }
+                        .content_hash()
+                    });
+                    return Ok(
+                        if stored == hash || without_link.as_deref() == Some(stored.as_str()) {
+                            Accepted::Replay(receipt)
+                        } else {
+                            Accepted::Conflict(receipt)
+                        },
+                    );
+                }
+                Ok(_) => {
+                    for (i, a) in payload.attachments.iter().enumerate() {
+                        let position = i32::try_from(i).unwrap_or(i32::MAX);
+                        let size = i64::try_from(a.byte_size).unwrap_or(i64::MAX);
+                        tx.execute(
+                            "INSERT INTO attachments (claim_id, position, sha256, kind,
+                                 media_type, byte_size, original_name)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            &[
+                                &id,
+                                &position,
+                                &a.sha256,
+                                &a.kind.as_str(),
+                                &a.media_type,
+                                &size,
+                                &a.original_name,
+                            ],
+                        )
+                        .await
+                        .map_err(db)?;
+                    }
+                    tx.commit().await.map_err(db)?;
+                    return Ok(Accepted::New(Receipt {
+                        id: payload.id,
+                        case_reference: reference,
+                        received_at,
+                        status: ServiceStatus::Received.as_str().to_owned(),
+                        supersedes: payload.supersedes,
+                        superseded_by: None,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// The stored claim `id`: its content hash, receipt and sending device.
+async fn find_in(
+    client: &impl deadpool_postgres::GenericClient,
+    id: ClaimId,
+) -> Result<Option<(String, Receipt, String)>> {
+    let row = client
+        .query_opt(
+            "SELECT content_sha256, case_reference, received_at, supersedes,
+                 (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
+                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
+                 device
+             FROM claims WHERE id = $1",
+            &[&id.to_string()],
+        )
+        .await
+        .map_err(db)?;
+    let id_of = |s: Option<String>| s.and_then(|s| s.parse::<ClaimId>().ok());
+    Ok(row.map(|r| {
+        (
+            r.get(0),
+            Receipt {
+                id,
+                case_reference: r.get(1),
+                received_at: r.get(2),
+                status: ServiceStatus::Received.as_str().to_owned(),
+                supersedes: id_of(r.get(3)),
+                superseded_by: id_of(r.get(4)),
+            },
+            r.get(5),
+        )
+    }))
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| StorageError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+fn new_token() -> Result<String> {
+    let bytes = random::<24>()?;
+    Ok(format!(
+        "cdt_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+impl ClaimStorage for PgStore {
+    async fn device_for_token(&self, token: &str) -> Result<Option<String>> {
+        let now = now_timestamp();
+        let client = self.client().await?;
+        let device: Option<String> = client
+            .query_opt(
+                "SELECT d.name FROM device_tokens t JOIN devices d ON d.name = t.device
+                 WHERE t.token_sha256 = $1 AND d.revoked_at IS NULL
+                   AND (t.expires_at IS NULL OR t.expires_at > $2)",
+                &[&sha256_hex(token.as_bytes()), &now],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| r.get(0));
+        if let Some(name) = &device {
+            let minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            client
+                .execute(
+                    "UPDATE devices SET last_seen_at = $2
+                     WHERE name = $1 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+                    &[name, &now, &minute_ago],
+                )
+                .await
+                .map_err(db)?;
+        }
+        Ok(device)
+    }
+
+    async fn find(&self, device: String, id: ClaimId) -> Result<Option<(String, Receipt)>> {
+        let client = self.client().await?;
+        Ok(find_in(&client, id)
+            .await?
+            .filter(|(_, _, owner)| *owner == device)
+            .map(|(hash, receipt, _)| (hash, receipt)))
+    }
+
+    async fn find_alias(&self, device: String, alias: String) -> Result<Option<(String, Receipt)>> {
+        let key = alias.trim().to_ascii_uppercase();
+        let (sql, value) = if is_case_reference(&key) {
+            (
+                "SELECT id FROM claims WHERE case_reference = $1 AND device = $2 LIMIT 2",
+                key,
+            )
+        } else if let Some(number) = parse_claim_number(&key) {
+            (
+                "SELECT id FROM claims WHERE claim_number = $1 AND device = $2 LIMIT 2",
+                number,
+            )
+        } else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let rows = client.query(sql, &[&value, &device]).await.map_err(db)?;
+        match rows.as_slice() {
+            [row] => {
+                let id: String = row.get(0);
+                match id.parse::<ClaimId>() {
+                    Ok(id) => Ok(find_in(&client, id)
+                        .await?
+                        .map(|(hash, receipt, _)| (hash, receipt))),
+                    Err(_) => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn ready(&self) -> Result<u64> {
+        self.client()
+            .await?
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(db)?;
+        match &self.blobs {
+            Blobs::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::blobs::ready(&dir))
+                    .await
+                    .map_err(|e| StorageError::Task(e.to_string()))?
+            }
+            // The database's own disk is the operator's to watch.
+            Blobs::Postgres => Ok(u64::MAX),
+        }
+    }
+
+    async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {
+        match &self.blobs {
+            Blobs::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::blobs::write(&dir, &sha256, &bytes))
+                    .await
+                    .map_err(|e| StorageError::Task(e.to_string()))?
+            }
+            Blobs::Postgres => {
+                self.client()
+                    .await?
+                    .execute(
+                        "INSERT INTO blobs (sha256, data, created_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (sha256) DO NOTHING",
+                        &[&sha256, &bytes, &now_timestamp()],
+                    )
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn insert_claim(&self, device: String, payload: ClaimPayload) -> Result<Accepted> {
+        self.accept(&device, &payload).await
+    }
+}

@@ -1,0 +1,308 @@
+//! The service on a real PostgreSQL (Debian's `postgresql`, started in a temporary folder
+//! for each test: `initdb` + `pg_ctl` on a free port; as root, run as the `postgres` user,
+//! since PostgreSQL refuses to run as root): the same contract as on SQLite, two replicas
+//! that are one service, and blobs in the database.
+
+use crate::api::{claim, form};
+use claimdesk_model::wire::{ClaimPayload, Receipt};
+use claimdesk_server::pg::{Blobs, PgStore};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A PostgreSQL server of its own, stopped when dropped.
+struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    fn start() -> Postgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .max()
+            .expect("PostgreSQL's initdb under /usr/lib/postgresql (scripts/setup.sh --test installs postgresql)");
+        let dir = tempfile::tempdir().expect("tmp");
+        let as_postgres = std::fs::metadata("/proc/self")
+            .map(|m| m.uid() == 0)
+            .unwrap_or(false);
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
+            assert!(status.success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let pg = Postgres {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
+        let data = pg.data();
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-A",
+                "trust",
+                "-U",
+                "claimdesk",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        );
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
+            pg.dir.path().display()
+        );
+        let log = format!("{}/log", pg.dir.path().display());
+        pg.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-o", &options, "-w", "start"],
+        );
+        pg
+    }
+
+    fn data(&self) -> String {
+        format!("{}/data", self.dir.path().display())
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd.args(args).output().expect("run a PostgreSQL tool");
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://claimdesk@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
+    }
+}
+
+/// A replica serving `store` on a free loopback port; its URL.
+async fn replica(store: PgStore) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(claimdesk_server::serve(
+        listener,
+        store,
+        std::future::pending(),
+    ));
+    url
+}
+
+async fn post(url: &str, token: &str, c: &ClaimPayload, parts: &[&[u8]]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/claims"))
+        .bearer_auth(token)
+        .multipart(form(c, parts))
+        .send()
+        .await
+        .expect("send")
+}
+
+async fn get(url: &str, token: &str, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{url}/v1/claims/{key}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_contract_holds_on_postgresql() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pg = Postgres::start();
+    let blobs = tempfile::tempdir().expect("blobs");
+    let store = PgStore::open(&pg.url(), Blobs::Folder(blobs.path().to_owned()))
+        .await
+        .expect("open");
+    let token = store.add_device("counter-1").await.expect("device");
+    let other = store.add_device("counter-2").await.expect("device");
+    let url = replica(store.clone()).await;
+
+    let photo = b"receipt bytes".as_slice();
+    let c = claim(photo);
+    let first = post(&url, &token, &c, &[photo]).await;
+    assert_eq!(first.status(), 201);
+    let receipt: Receipt = first.json().await.expect("receipt");
+    let again = post(&url, &token, &c, &[photo]).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Receipt>().await.expect("receipt"), receipt);
+    let mut changed = c.clone();
+    changed.fields.issue = "Something else.".into();
+    assert_eq!(post(&url, &token, &changed, &[photo]).await.status(), 409);
+    let number = claimdesk_model::claim_number::claim_number(c.id);
+    for key in [c.id.to_string(), receipt.case_reference.clone(), number] {
+        assert_eq!(get(&url, &token, &key).await.status(), 200, "{key}");
+        assert_eq!(get(&url, &other, &key).await.status(), 404, "{key}");
+    }
+    assert_eq!(post(&url, &other, &c, &[photo]).await.status(), 404);
+    assert_eq!(store.count().await.expect("count"), 1);
+    assert_eq!(
+        store
+            .blob(&c.attachments[0].sha256)
+            .await
+            .expect("blob")
+            .as_deref(),
+        Some(photo)
+    );
+    let exported = store.export().await.expect("export");
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].case_reference, receipt.case_reference);
+    let ready = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_replicas_against_one_database_are_one_service() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pg = Postgres::start();
+    let blobs = tempfile::tempdir().expect("blobs");
+    // Both start at once: the schema is made once (under the advisory lock).
+    let database = pg.url();
+    let (a, b) = tokio::join!(
+        PgStore::open(&database, Blobs::Folder(blobs.path().to_owned())),
+        PgStore::open(&database, Blobs::Folder(blobs.path().to_owned())),
+    );
+    let (a, b) = (a.expect("replica a"), b.expect("replica b"));
+    let token = a.add_device("counter-1").await.expect("device");
+    let (url_a, url_b) = (replica(a.clone()).await, replica(b).await);
+
+    // Sent to A, replayed to B: the same receipt.
+    let photo = b"receipt bytes".as_slice();
+    let c = claim(photo);
+    let first: Receipt = post(&url_a, &token, &c, &[photo])
+        .await
+        .json()
+        .await
+        .expect("receipt");
+    let replay = post(&url_b, &token, &c, &[photo]).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(replay.json::<Receipt>().await.expect("receipt"), first);
+
+    // Eight concurrent uploads of one new claim, alternating replicas: one claim.
+    let c = claim(photo);
+    let uploads = (0..8).map(|i| {
+        let (url, token, c) = (
+            if i % 2 == 0 {
+                url_a.clone()
+            } else {
+                url_b.clone()
+            },
+            token.clone(),
+            c.clone(),
+        );
+        tokio::spawn(async move {
+            let r = post(&url, &token, &c, &[photo]).await;
+            (
+                r.status().as_u16(),
+                r.json::<Receipt>().await.expect("receipt"),
+            )
+        })
+    });
+    let mut created = 0;
+    let mut references = std::collections::BTreeSet::new();
+    for upload in uploads {
+        let (status, receipt) = upload.await.expect("join");
+        assert!(status == 201 || status == 200, "{status}");
+        created += usize::from(status == 201);
+        references.insert(receipt.case_reference);
+    }
+    assert_eq!(created, 1, "stored once");
+    assert_eq!(references.len(), 1, "one reference for all");
+    assert_eq!(a.count().await.expect("count"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blobs_can_live_in_postgresql() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pg = Postgres::start();
+    let store = PgStore::open(&pg.url(), Blobs::Postgres)
+        .await
+        .expect("open");
+    let token = store.add_device("counter-1").await.expect("device");
+    let url = replica(store.clone()).await;
+    let photo = b"a receipt stored in the database".as_slice();
+    let c = claim(photo);
+    assert_eq!(post(&url, &token, &c, &[photo]).await.status(), 201);
+    assert_eq!(
+        store
+            .blob(&c.attachments[0].sha256)
+            .await
+            .expect("blob")
+            .as_deref(),
+        Some(photo)
+    );
+}
+
+#[test]
+fn the_command_line_works_on_postgresql() {
+    let pg = Postgres::start();
+    let server = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+            .args(args)
+            .env_remove("CLAIMDESK_DATA_DIR")
+            .env("CLAIMDESK_DATABASE_URL", pg.url())
+            .env("CLAIMDESK_BLOBS", "postgres")
+            .output()
+            .expect("run claimdesk-server")
+    };
+    let add = server(&["device", "add", "counter-1"]);
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    assert!(String::from_utf8_lossy(&add.stdout).starts_with("cdt_"));
+    let list = server(&["device", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("counter-1\t"));
+    let export = server(&["export", "--format", "json"]);
+    assert!(export.status.success());
+    assert_eq!(String::from_utf8_lossy(&export.stdout).trim(), "[]");
+    // Neither a folder nor a database: a clear error.
+    let none = Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+        .args(["device", "list"])
+        .env_remove("CLAIMDESK_DATA_DIR")
+        .env_remove("CLAIMDESK_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--database-url"));
+}
