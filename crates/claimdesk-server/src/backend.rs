@@ -116,6 +116,15 @@ impl Backend {
         }
     }
 
+    /// Removes orphan blobs older than `grace`; how many.
+    pub async fn sweep(&self, grace: Duration) -> Result<u64, StorageError> {
+        use crate::storage::ClaimStorage;
+        match self {
+            Backend::Sqlite(s) => s.sweep(grace).await,
+            Backend::Postgres(p) => p.sweep(grace).await,
+        }
+    }
+
     /// Every received claim.
     pub async fn export(&self) -> Result<Vec<Received>, StorageError> {
         match self {

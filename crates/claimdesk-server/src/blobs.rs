@@ -47,6 +47,40 @@ pub fn read(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
         .flatten()
 }
 
+/// The blobs in `dir` last written before `cutoff` (and temporary files a crash left), for
+/// the orphan sweep: (name, is a leftover temporary file).
+pub fn older_than(
+    dir: &Path,
+    cutoff: std::time::SystemTime,
+) -> Result<Vec<(String, bool)>, StorageError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let temporary = name.starts_with(".tmp-");
+        if !(temporary || is_sha256_hex(&name)) {
+            continue;
+        }
+        let modified = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map_err(io(&entry.path()))?;
+        if modified < cutoff {
+            out.push((name, temporary));
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the file `name` from `dir` (gone already is fine).
+pub fn remove(dir: &Path, name: &str) -> Result<(), StorageError> {
+    let path = dir.join(name);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `dir` can take blobs: a folder; its free bytes.
 pub fn ready(dir: &Path) -> Result<u64, StorageError> {
     if !std::fs::metadata(dir).map_err(io(dir))?.is_dir() {

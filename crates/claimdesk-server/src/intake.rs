@@ -21,6 +21,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_intake.sql")),
     M::up(include_str!("migrations/002_supersedes.sql")),
     M::up(include_str!("migrations/003_device_tokens.sql")),
+    M::up(include_str!("migrations/004_blob_index.sql")),
 ];
 
 /// The database file in the data folder.
@@ -466,6 +467,32 @@ impl ClaimStorage for Intake {
         self.blocking(|s| {
             s.conn().query_row("SELECT 1", [], |_| Ok(()))?;
             crate::blobs::ready(&s.inner.blobs)
+        })
+        .await
+    }
+
+    async fn sweep(&self, grace: std::time::Duration) -> Result<u64> {
+        self.blocking(move |s| {
+            let cutoff = std::time::SystemTime::now()
+                .checked_sub(grace)
+                .unwrap_or(std::time::UNIX_EPOCH);
+            let mut removed = 0;
+            for (name, temporary) in crate::blobs::older_than(&s.inner.blobs, cutoff)? {
+                let named = !temporary
+                    && s.conn()
+                        .query_row(
+                            "SELECT 1 FROM attachments WHERE sha256 = ?1 LIMIT 1",
+                            [&name],
+                            |_| Ok(()),
+                        )
+                        .optional()?
+                        .is_some();
+                if !named {
+                    crate::blobs::remove(&s.inner.blobs, &name)?;
+                    removed += 1;
+                }
+            }
+            Ok(removed)
         })
         .await
     }

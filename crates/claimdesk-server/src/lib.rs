@@ -198,6 +198,27 @@ pub async fn serve<S: ClaimStorage>(
     serve_with(listener, storage, shutdown, Limits::default()).await
 }
 
+/// Sweeps orphan blobs ([`ClaimStorage::sweep`]) older than `grace` every `every`, for as
+/// long as the service runs (several replicas sweeping at once is harmless).
+pub async fn sweep_every<S: ClaimStorage>(
+    storage: S,
+    every: std::time::Duration,
+    grace: std::time::Duration,
+) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        match storage.sweep(grace).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "orphan blobs swept"),
+            Err(e) => {
+                metrics::storage_error();
+                tracing::error!(error = %e, "orphan sweep failed");
+            }
+        }
+    }
+}
+
 /// How long shutdown waits for requests in flight.
 pub const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 

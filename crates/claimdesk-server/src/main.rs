@@ -48,6 +48,9 @@ enum Command {
         /// Seconds an upload's body may go without sending anything.
         #[arg(long, default_value_t = 60, env = "CLAIMDESK_BODY_TIMEOUT")]
         body_timeout: u64,
+        /// Orphan blobs younger than this are kept by the hourly sweep.
+        #[arg(long, default_value = "24h", value_parser = parse_grace, env = "CLAIMDESK_ORPHAN_GRACE")]
+        orphan_grace: std::time::Duration,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -55,6 +58,15 @@ enum Command {
     Device {
         #[command(subcommand)]
         action: DeviceAction,
+    },
+    /// Remove attachment blobs no claim names (left by uploads that failed half-way) that are
+    /// older than the grace period; prints how many. `serve` does this every hour.
+    Sweep {
+        /// Blobs younger than this are kept (uploads may still be under way).
+        #[arg(long, default_value = "24h", value_parser = parse_grace)]
+        older_than: std::time::Duration,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Every received claim with its case reference and attachment hashes.
     Export {
@@ -161,6 +173,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 concurrency,
                 header_timeout,
                 body_timeout,
+                orphan_grace,
             } => {
                 let limits = claimdesk_server::Limits {
                     header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
@@ -168,7 +181,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     concurrency,
                     per_device_per_minute: rate_limit,
                 };
-                serve(listen, store.open().await?, limits).await
+                serve(listen, store.open().await?, limits, orphan_grace).await
             }
             Command::Device { action } => match action {
                 DeviceAction::Add { name, store } => {
@@ -212,6 +225,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
             },
+            Command::Sweep { older_than, store } => {
+                let removed = store.open().await?.sweep(older_than).await?;
+                println!("removed {removed} orphan blobs");
+                Ok(())
+            }
             Command::Export { store, format } => {
                 let claims = store.open().await?.export().await?;
                 let stdout = std::io::stdout();
@@ -234,7 +252,9 @@ async fn serve(
     listen: SocketAddr,
     backend: Backend,
     limits: claimdesk_server::Limits,
+    orphan_grace: std::time::Duration,
 ) -> Result<(), CliError> {
+    let hourly = std::time::Duration::from_secs(3600);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen {
@@ -263,8 +283,22 @@ async fn serve(
         let _ = ctrl_c.await;
     };
     match backend {
-        Backend::Sqlite(s) => claimdesk_server::serve_with(listener, s, shutdown, limits).await?,
-        Backend::Postgres(p) => claimdesk_server::serve_with(listener, p, shutdown, limits).await?,
+        Backend::Sqlite(s) => {
+            tokio::spawn(claimdesk_server::sweep_every(
+                s.clone(),
+                hourly,
+                orphan_grace,
+            ));
+            claimdesk_server::serve_with(listener, s, shutdown, limits).await?
+        }
+        Backend::Postgres(p) => {
+            tokio::spawn(claimdesk_server::sweep_every(
+                p.clone(),
+                hourly,
+                orphan_grace,
+            ));
+            claimdesk_server::serve_with(listener, p, shutdown, limits).await?
+        }
     }
     Ok(())
 }

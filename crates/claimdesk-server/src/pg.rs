@@ -21,7 +21,10 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// The schema, one step per entry; applied in order under an advisory lock, so replicas
 /// starting together migrate once.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/pg/001_service.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/pg/001_service.sql"),
+    include_str!("migrations/pg/002_blob_index.sql"),
+];
 
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
 const MIGRATION_LOCK: i64 = 0x636c_6169_6d64_6573;
@@ -534,6 +537,53 @@ impl ClaimStorage for PgStore {
             }
             // The database's own disk is the operator's to watch.
             Blobs::Postgres => Ok(u64::MAX),
+        }
+    }
+
+    async fn sweep(&self, grace: std::time::Duration) -> Result<u64> {
+        let client = self.client().await?;
+        match &self.blobs {
+            Blobs::Postgres => {
+                let cutoff = (chrono::Utc::now()
+                    - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let n = client
+                    .execute(
+                        "DELETE FROM blobs b WHERE b.created_at < $1
+                           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)",
+                        &[&cutoff],
+                    )
+                    .await
+                    .map_err(db)?;
+                Ok(n)
+            }
+            Blobs::Folder(dir) => {
+                let cutoff = std::time::SystemTime::now()
+                    .checked_sub(grace)
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                let (dir, scan) = (dir.clone(), dir.clone());
+                let old =
+                    tokio::task::spawn_blocking(move || crate::blobs::older_than(&scan, cutoff))
+                        .await
+                        .map_err(|e| StorageError::Task(e.to_string()))??;
+                let mut removed = 0;
+                for (name, temporary) in old {
+                    let named = !temporary
+                        && client
+                            .query_opt(
+                                "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
+                                &[&name],
+                            )
+                            .await
+                            .map_err(db)?
+                            .is_some();
+                    if !named {
+                        crate::blobs::remove(&dir, &name)?;
+                        removed += 1;
+                    }
+                }
+                Ok(removed)
+            }
         }
     }
 

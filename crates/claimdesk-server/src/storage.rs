@@ -114,6 +114,11 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
     /// Whether the database and the blob store answer: the blob store's free bytes.
     fn ready(&self) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Removes blobs no claim names that were stored longer than `grace` ago (an upload's
+    /// blobs are stored before its claim row, so a crash or a refused upload can leave some;
+    /// the grace period spares those of uploads still under way). How many went.
+    fn sweep(&self, grace: std::time::Duration) -> impl Future<Output = Result<u64>> + Send;
+
     /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
     fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
 

@@ -724,3 +724,30 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_send()
         "never answered"
     );
 }
+
+#[tokio::test]
+async fn orphan_blobs_are_swept_after_their_grace_and_a_claims_never() {
+    use claimdesk_server::ClaimStorage;
+    let s = start().await;
+    let photo = b"a receipt a claim names".as_slice();
+    let c = claim(photo);
+    assert_eq!(post(&s, &s.token, &c, &[photo]).await.status(), 201);
+    // An upload that stopped after its blob was stored left an orphan.
+    let orphan = sha256_hex(b"orphan");
+    s.intake.write_blob(&orphan, b"orphan").expect("blob");
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(s.intake.sweep(hour).await.expect("sweep"), 0, "too young");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        s.intake
+            .sweep(std::time::Duration::ZERO)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert!(s.intake.blob(&orphan).is_none());
+    assert_eq!(
+        s.intake.blob(&c.attachments[0].sha256).as_deref(),
+        Some(photo)
+    );
+}

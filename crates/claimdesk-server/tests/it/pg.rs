@@ -306,3 +306,36 @@ fn the_command_line_works_on_postgresql() {
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("--database-url"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orphan_blobs_in_postgresql_are_swept_and_a_claims_kept() {
+    use claimdesk_server::ClaimStorage;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pg = Postgres::start();
+    let store = PgStore::open(&pg.url(), Blobs::Postgres)
+        .await
+        .expect("open");
+    let token = store.add_device("counter-1").await.expect("device");
+    let url = replica(store.clone()).await;
+    let photo = b"a receipt a claim names".as_slice();
+    let c = claim(photo);
+    assert_eq!(post(&url, &token, &c, &[photo]).await.status(), 201);
+    let orphan = claimdesk_model::wire::sha256_hex(b"orphan");
+    store
+        .put_blob(orphan.clone(), b"orphan".to_vec())
+        .await
+        .expect("blob");
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(store.sweep(hour).await.expect("sweep"), 0, "too young");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        store.sweep(std::time::Duration::ZERO).await.expect("sweep"),
+        1
+    );
+    assert_eq!(store.blob(&orphan).await.expect("blob"), None);
+    assert!(store
+        .blob(&c.attachments[0].sha256)
+        .await
+        .expect("blob")
+        .is_some());
+}
