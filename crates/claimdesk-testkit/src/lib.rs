@@ -2,6 +2,7 @@
 //! real claims service on a loopback socket, the fault proxy in front of it, and claims made
 //! the way the app makes them.
 
+pub mod pg;
 pub mod proxy;
 
 use claimdesk_model::attachment::{sha256_hex, NewAttachment};

@@ -67,6 +67,12 @@ pub struct Proxy {
 impl Proxy {
     /// Starts a proxy to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Proxy {
+        Proxy::start_many(vec![upstream]).await
+    }
+
+    /// Starts a proxy in front of several replicas, taking them in turn per connection (as
+    /// a round-robin load balancer does).
+    pub async fn start_many(upstreams: Vec<SocketAddr>) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let url = format!("http://{}/", listener.local_addr().expect("addr"));
         let proxy = Proxy {
@@ -78,11 +84,12 @@ impl Proxy {
         };
         let p = proxy.clone();
         tokio::spawn(async move {
-            loop {
+            for turn in 0.. {
                 // A client killed before accept() completes is not the proxy's end.
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
+                let upstream = upstreams[turn % upstreams.len()];
                 let p = p.clone();
                 tokio::spawn(async move {
                     let _ = p.connection(client, upstream).await;

@@ -6,6 +6,7 @@ mod faults;
 mod locks;
 mod nginx;
 mod replace;
+mod replicas;
 mod settings;
 mod stuck;
 mod take_back;
