@@ -1,6 +1,7 @@
 //! The HTTP API (`openapi.yaml`): preflight, claim intake, claim lookup.
 
 use crate::limits::RateLimiter;
+use crate::spool::{self, Spooled};
 use crate::storage::{Accepted, ClaimStorage, StorageError};
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::{Path, State};
@@ -10,10 +11,11 @@ use axum::Extension;
 use axum::Json;
 use claimdesk_model::attachment::{megabytes, MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 use claimdesk_model::wire::{
-    is_sha256_hex, sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CLAIM_JSON,
+    is_sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CLAIM_JSON,
 };
 use claimdesk_model::{validate, ClaimId, ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use claimdesk_model::wire::MAX_BODY_BYTES;
@@ -252,8 +254,10 @@ async fn receive(
     // malformed upload is refused even when its claim was received before.
     let mut payload: Option<ClaimPayload> = None;
     let mut replay: Option<Response> = None;
-    let mut received: HashMap<String, Vec<u8>> = HashMap::new();
-    while let Some(field) = multipart.next_field().await? {
+    // Each attachment part goes to disk as it arrives, hashed on the way (crate::spool).
+    let mut received: HashMap<String, Spooled> = HashMap::new();
+    let mut total: u64 = 0;
+    while let Some(mut field) = multipart.next_field().await? {
         let name = field.name().unwrap_or_default().to_owned();
         if name != CLAIM_PART && !is_sha256_hex(&name) {
             return Err(ApiError::bad_request(format!(
@@ -264,9 +268,16 @@ async fn receive(
             if replay.is_some() {
                 skip(field).await?;
             } else {
-                let limit = usize::try_from(MAX_CLAIM_BYTES).unwrap_or(usize::MAX);
-                let bytes = read_limited(field, limit).await?.ok_or_else(too_large)?;
-                received.insert(name, bytes);
+                let room = MAX_CLAIM_BYTES.saturating_sub(total);
+                let part = spool::spool(&mut field, &storage.spool_dir(), room)
+                    .await
+                    .map_err(|e| match e {
+                        spool::SpoolError::Read(e) => ApiError::from(e),
+                        spool::SpoolError::Write(e) => ApiError::from(e),
+                    })?
+                    .ok_or_else(too_large)?;
+                total += part.size;
+                received.insert(name, part);
             }
             continue;
         }
@@ -401,10 +412,12 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
 
 /// The attachment parts in the order the claim lists them, each checked against its size
 /// and SHA-256; parts the claim does not list are refused.
+/// The spooled parts the claim lists, each checked against its size and hash, one per
+/// distinct SHA-256 (a file attached twice is one blob), in the order the claim lists them.
 fn match_parts(
     payload: &ClaimPayload,
-    mut received: HashMap<String, Vec<u8>>,
-) -> Result<Vec<Vec<u8>>, ApiError> {
+    mut received: HashMap<String, Spooled>,
+) -> Result<Vec<(String, PathBuf)>, ApiError> {
     let problem = |code: ErrorCode, sha256: &str| {
         ApiError::invalid(vec![
             FieldError::new("attachments", code).with("sha256", sha256)
@@ -418,23 +431,21 @@ fn match_parts(
     if let Some(extra) = received.keys().find(|k| !listed.contains(k.as_str())) {
         return Err(problem(ErrorCode::AttachmentsUnlisted, extra));
     }
-    let mut parts = Vec::with_capacity(payload.attachments.len());
-    for (i, a) in payload.attachments.iter().enumerate() {
-        let last_use = !payload.attachments[i + 1..]
-            .iter()
-            .any(|b| b.sha256 == a.sha256);
-        let bytes = if last_use {
-            received.remove(&a.sha256)
-        } else {
-            received.get(&a.sha256).cloned()
-        };
-        let Some(bytes) = bytes else {
+    for a in &payload.attachments {
+        let Some(part) = received.get(&a.sha256) else {
             return Err(problem(ErrorCode::AttachmentsMissing, &a.sha256));
         };
-        if bytes.len() as u64 != a.byte_size || sha256_hex(&bytes) != a.sha256 {
+        if part.size != a.byte_size || part.sha256 != a.sha256 {
             return Err(problem(ErrorCode::AttachmentsMismatch, &a.sha256));
         }
-        parts.push(bytes);
+    }
+    let mut parts = Vec::with_capacity(received.len());
+    for a in &payload.attachments {
+        if let Some(mut part) = received.remove(&a.sha256) {
+            if let Some(path) = part.take_path() {
+                parts.push((a.sha256.clone(), path));
+            }
+        }
     }
     Ok(parts)
 }

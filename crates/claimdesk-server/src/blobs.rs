@@ -40,6 +40,23 @@ pub fn write(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<(), StorageError>
     Ok(())
 }
 
+/// Stores the finished temporary file `tmp` (in `dir`) as the blob `sha256`: synced, renamed
+/// into place and the folder synced; if the blob is there already, `tmp` is removed.
+pub fn adopt(dir: &Path, sha256: &str, tmp: &Path) -> Result<(), StorageError> {
+    let path = dir.join(sha256);
+    if path.exists() {
+        return remove(dir, &tmp.file_name().unwrap_or_default().to_string_lossy());
+    }
+    std::fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io(tmp))?;
+    std::fs::rename(tmp, &path).map_err(io(&path))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
+    Ok(())
+}
+
 /// The blob `sha256` in `dir`, if there.
 pub fn read(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
     is_sha256_hex(sha256)

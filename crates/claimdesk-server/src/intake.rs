@@ -497,6 +497,15 @@ impl ClaimStorage for Intake {
         .await
     }
 
+    fn spool_dir(&self) -> PathBuf {
+        self.inner.blobs.clone()
+    }
+
+    async fn put_blob_file(&self, sha256: String, path: PathBuf) -> Result<()> {
+        self.blocking(move |s| crate::blobs::adopt(&s.inner.blobs, &sha256, &path))
+            .await
+    }
+
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {
         self.blocking(move |s| s.write_blob(&sha256, &bytes)).await
     }

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod limits;
 pub mod metrics;
 pub mod pg;
+pub mod spool;
 pub mod storage;
 
 use axum::extract::DefaultBodyLimit;

@@ -65,6 +65,8 @@ fn db(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
 pub struct PgStore {
     pool: Pool,
     blobs: Blobs,
+    /// Where parts wait while they arrive when blobs go to the database.
+    spool: PathBuf,
 }
 
 impl PgStore {
@@ -77,10 +79,11 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| StorageError::Database(e.to_string().into()))?;
-        if let Blobs::Folder(dir) = &blobs {
-            crate::blobs::open(dir)?;
-        }
-        let store = PgStore { pool, blobs };
+        let spool = match &blobs {
+            Blobs::Folder(dir) => crate::blobs::open(dir)?,
+            Blobs::Postgres => crate::blobs::open(&std::env::temp_dir().join("claimdesk-spool"))?,
+        };
+        let store = PgStore { pool, blobs, spool };
         store.migrate().await?;
         Ok(store)
     }
@@ -583,6 +586,35 @@ impl ClaimStorage for PgStore {
                     }
                 }
                 Ok(removed)
+            }
+        }
+    }
+
+    fn spool_dir(&self) -> PathBuf {
+        self.spool.clone()
+    }
+
+    async fn put_blob_file(&self, sha256: String, path: PathBuf) -> Result<()> {
+        match &self.blobs {
+            Blobs::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::blobs::adopt(&dir, &sha256, &path))
+                    .await
+                    .map_err(|e| StorageError::Task(e.to_string()))?
+            }
+            Blobs::Postgres => {
+                // One part at a time: bytea takes the whole value.
+                let read = path.clone();
+                let bytes = tokio::task::spawn_blocking(move || std::fs::read(&read))
+                    .await
+                    .map_err(|e| StorageError::Task(e.to_string()))?
+                    .map_err(|source| StorageError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                let stored = self.put_blob(sha256, bytes).await;
+                let _ = std::fs::remove_file(&path);
+                stored
             }
         }
     }

@@ -119,6 +119,17 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
     /// the grace period spares those of uploads still under way). How many went.
     fn sweep(&self, grace: std::time::Duration) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Where an upload's parts are written while they arrive ([`crate::spool`]): the blob
+    /// folder itself when blobs are files, so storing one is a rename.
+    fn spool_dir(&self) -> PathBuf;
+
+    /// Stores the spooled file `path` as the blob `sha256` (taking the file).
+    fn put_blob_file(
+        &self,
+        sha256: String,
+        path: PathBuf,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
     fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
 
@@ -130,17 +141,17 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
         payload: ClaimPayload,
     ) -> impl Future<Output = Result<Accepted>> + Send;
 
-    /// Receives a claim with its attachment bytes (in the order the claim lists them): the
+    /// Receives a claim with its spooled attachment files (one per distinct SHA-256): the
     /// blobs first, then the claim row.
     fn receive(
         &self,
         device: String,
         payload: ClaimPayload,
-        parts: Vec<Vec<u8>>,
+        parts: Vec<(String, PathBuf)>,
     ) -> impl Future<Output = Result<Accepted>> + Send {
         async move {
-            for (a, bytes) in payload.attachments.iter().zip(parts) {
-                self.put_blob(a.sha256.clone(), bytes).await?;
+            for (sha256, path) in parts {
+                self.put_blob_file(sha256, path).await?;
             }
             self.insert_claim(device, payload).await
         }

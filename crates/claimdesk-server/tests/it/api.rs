@@ -751,3 +751,23 @@ async fn orphan_blobs_are_swept_after_their_grace_and_a_claims_never() {
         Some(photo)
     );
 }
+
+#[tokio::test]
+async fn parts_go_to_disk_as_they_arrive_and_a_refused_upload_leaves_nothing() {
+    let s = start().await;
+    let blobs = s._dir.path().join("blobs");
+    let files = || std::fs::read_dir(&blobs).expect("blobs").count();
+    // A part that is not what the claim says it is: refused, and its spooled file is gone.
+    let photo = b"the real receipt".as_slice();
+    let c = claim(photo);
+    let r = post(&s, &s.token, &c, &[b"something else entirely"]).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(files(), 0, "nothing left on disk");
+    // A good upload: exactly its one blob, no temporary file.
+    assert_eq!(post(&s, &s.token, &c, &[photo]).await.status(), 201);
+    let names: Vec<String> = std::fs::read_dir(&blobs)
+        .expect("blobs")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [c.attachments[0].sha256.clone()]);
+}
