@@ -9,6 +9,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # The debug profile (Cargo.toml) keeps the two builds below — clippy, then the tests — cheap:
 # line tables only, no debug info for dependencies, optimisation only where tests need it.
 
+# moto's S3-compatible server, for the object-storage tests (from PyPI, in a venv outside
+# target/ so `cargo clean` does not cost a reinstall; the version is claimdesk-testkit's).
+moto_version=$(sed -n 's/^pub const MOTO_VERSION: &str = "\(.*\)";/\1/p' crates/claimdesk-testkit/src/s3.rs)
+moto="${XDG_CACHE_HOME:-$HOME/.cache}/claimdesk/moto-$moto_version"
+if [ ! -x "$moto/bin/moto_server" ]; then
+  python3 -m venv "$moto"
+  "$moto/bin/pip" install -q "moto[server]==$moto_version"
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"

@@ -12,7 +12,11 @@ use claimdesk_model::wire::{
 };
 use claimdesk_model::{now_timestamp, ClaimId};
 use deadpool_postgres::{Manager, Pool};
+use futures_util::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectMeta, ObjectStore};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -29,6 +33,8 @@ const MIGRATIONS: &[&str] = &[
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
 const MIGRATION_LOCK: i64 = 0x636c_6169_6d64_6573;
 
+pub use object_store::aws::AmazonS3Builder;
+
 /// Where attachment blobs go.
 #[derive(Debug, Clone)]
 pub enum Blobs {
@@ -36,24 +42,55 @@ pub enum Blobs {
     Folder(PathBuf),
     /// The `blobs` table of the same database (`postgres`).
     Postgres,
+    /// Objects named by their hash under a prefix of an S3-compatible bucket
+    /// (`s3://bucket/prefix`; endpoint and credentials from the usual `AWS_*` variables).
+    S3 {
+        /// The bucket.
+        store: Arc<dyn ObjectStore>,
+        /// Where under it.
+        prefix: ObjectPath,
+    },
 }
 
 impl Blobs {
-    /// `file:///path`, a plain path, or `postgres`.
+    /// `file:///path`, a plain path, `postgres`, or `s3://bucket/prefix`.
     pub fn parse(text: &str) -> std::result::Result<Blobs, String> {
         let t = text.trim();
         if t == "postgres" {
             return Ok(Blobs::Postgres);
+        }
+        if let Some(rest) = t.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            return Blobs::s3(AmazonS3Builder::from_env().with_bucket_name(bucket), prefix);
         }
         let path = t.strip_prefix("file://").unwrap_or(t);
         if path.starts_with('/') {
             Ok(Blobs::Folder(PathBuf::from(path)))
         } else {
             Err(format!(
-                "“{text}”: blobs go to file:///an/absolute/folder or postgres"
+                "“{text}”: blobs go to file:///an/absolute/folder, postgres or s3://bucket/prefix"
             ))
         }
     }
+
+    /// Blobs in the S3-compatible bucket `builder` names, under `prefix`.
+    pub fn s3(builder: AmazonS3Builder, prefix: &str) -> std::result::Result<Blobs, String> {
+        let store = builder
+            .build()
+            .map_err(|e| format!("the S3 bucket cannot be used: {e}"))?;
+        Ok(Blobs::S3 {
+            store: Arc::new(store),
+            prefix: ObjectPath::from(prefix.trim_matches('/')),
+        })
+    }
+}
+
+fn object(prefix: &ObjectPath, sha256: &str) -> ObjectPath {
+    prefix.child(sha256)
+}
+
+fn s3_error(e: object_store::Error) -> StorageError {
+    StorageError::Database(Box::new(e))
 }
 
 fn db(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
@@ -81,7 +118,9 @@ impl PgStore {
             .map_err(|e| StorageError::Database(e.to_string().into()))?;
         let spool = match &blobs {
             Blobs::Folder(dir) => crate::blobs::open(dir)?,
-            Blobs::Postgres => crate::blobs::open(&std::env::temp_dir().join("claimdesk-spool"))?,
+            Blobs::Postgres | Blobs::S3 { .. } => {
+                crate::blobs::open(&std::env::temp_dir().join("claimdesk-spool"))?
+            }
         };
         let store = PgStore { pool, blobs, spool };
         store.migrate().await?;
@@ -282,6 +321,11 @@ impl PgStore {
                 .await
                 .map_err(db)?
                 .map(|r| r.get(0))),
+            Blobs::S3 { store, prefix } => match store.get(&object(prefix, sha256)).await {
+                Ok(got) => Ok(Some(got.bytes().await.map_err(s3_error)?.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(s3_error(e)),
+            },
         }
     }
 
@@ -540,6 +584,14 @@ impl ClaimStorage for PgStore {
             }
             // The database's own disk is the operator's to watch.
             Blobs::Postgres => Ok(u64::MAX),
+            // The bucket answers (it has no free space to speak of).
+            Blobs::S3 { store, prefix } => {
+                store
+                    .list_with_delimiter(Some(prefix))
+                    .await
+                    .map_err(s3_error)?;
+                Ok(u64::MAX)
+            }
         }
     }
 
@@ -559,6 +611,34 @@ impl ClaimStorage for PgStore {
                     .await
                     .map_err(db)?;
                 Ok(n)
+            }
+            Blobs::S3 { store, prefix } => {
+                let cutoff = chrono::Utc::now()
+                    - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+                let old: Vec<ObjectMeta> = store
+                    .list(Some(prefix))
+                    .try_filter(|m| std::future::ready(m.last_modified < cutoff))
+                    .try_collect()
+                    .await
+                    .map_err(s3_error)?;
+                let mut removed = 0;
+                for meta in old {
+                    let name = meta.location.filename().unwrap_or_default().to_owned();
+                    let named = claimdesk_model::wire::is_sha256_hex(&name)
+                        && client
+                            .query_opt(
+                                "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
+                                &[&name],
+                            )
+                            .await
+                            .map_err(db)?
+                            .is_some();
+                    if !named {
+                        store.delete(&meta.location).await.map_err(s3_error)?;
+                        removed += 1;
+                    }
+                }
+                Ok(removed)
             }
             Blobs::Folder(dir) => {
                 let cutoff = std::time::SystemTime::now()
@@ -602,8 +682,8 @@ impl ClaimStorage for PgStore {
                     .await
                     .map_err(|e| StorageError::Task(e.to_string()))?
             }
-            Blobs::Postgres => {
-                // One part at a time: bytea takes the whole value.
+            Blobs::Postgres | Blobs::S3 { .. } => {
+                // One part at a time: bytea (and a single S3 put) takes the whole value.
                 let read = path.clone();
                 let bytes = tokio::task::spawn_blocking(move || std::fs::read(&read))
                     .await
@@ -637,6 +717,14 @@ impl ClaimStorage for PgStore {
                     )
                     .await
                     .map_err(db)?;
+                Ok(())
+            }
+            // Named by its hash: writing it again writes the same bytes.
+            Blobs::S3 { store, prefix } => {
+                store
+                    .put(&object(prefix, &sha256), bytes.into())
+                    .await
+                    .map_err(s3_error)?;
                 Ok(())
             }
         }

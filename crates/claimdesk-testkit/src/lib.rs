@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod proxy;
+pub mod s3;
 
 use claimdesk_model::attachment::{sha256_hex, NewAttachment};
 use claimdesk_model::{ClaimFields, ClaimId, Kind, MediaType, Status};

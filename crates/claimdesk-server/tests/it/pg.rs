@@ -235,3 +235,68 @@ async fn orphan_blobs_in_postgresql_are_swept_and_a_claims_kept() {
         .expect("blob")
         .is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blobs_can_live_in_s3_compatible_storage() {
+    use claimdesk_server::ClaimStorage;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pg = Postgres::start();
+    let moto = claimdesk_testkit::s3::Moto::start();
+    moto.bucket("claimdesk");
+    let blobs = Blobs::s3(moto.builder("claimdesk"), "fleet/blobs").expect("bucket");
+    let store = PgStore::open(&pg.url(), blobs).await.expect("open");
+    let token = store.add_device("counter-1").await.expect("device");
+    let url = replica(store.clone()).await;
+    let photo = b"a receipt kept in a bucket".as_slice();
+    let c = claim(photo);
+    assert_eq!(post(&url, &token, &c, &[photo]).await.status(), 201);
+    assert_eq!(post(&url, &token, &c, &[photo]).await.status(), 200);
+    assert_eq!(
+        store
+            .blob(&c.attachments[0].sha256)
+            .await
+            .expect("blob")
+            .as_deref(),
+        Some(photo)
+    );
+    let ready = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+    // The orphan sweep works on the bucket too.
+    let orphan = claimdesk_model::wire::sha256_hex(b"orphan");
+    store
+        .put_blob(orphan.clone(), b"orphan".to_vec())
+        .await
+        .expect("blob");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        store.sweep(std::time::Duration::ZERO).await.expect("sweep"),
+        1
+    );
+    assert_eq!(store.blob(&orphan).await.expect("blob"), None);
+    assert!(store
+        .blob(&c.attachments[0].sha256)
+        .await
+        .expect("blob")
+        .is_some());
+
+    // The command line takes the bucket as --blobs s3://bucket/prefix, with the usual AWS_*
+    // variables.
+    let out = Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+        .args([
+            "device",
+            "add",
+            "counter-2",
+            "--blobs",
+            "s3://claimdesk/fleet/blobs",
+        ])
+        .env_remove("CLAIMDESK_DATA_DIR")
+        .env("CLAIMDESK_DATABASE_URL", pg.url())
+        .envs(moto.env())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
