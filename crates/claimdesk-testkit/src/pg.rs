@@ -15,8 +15,19 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Starts one (initdb + pg_ctl in a temporary folder, a free port).
+    /// Starts one (initdb + pg_ctl in a temporary folder, a free port) with `fsync` off:
+    /// tests need the rules, not the durability.
     pub fn start() -> Postgres {
+        Postgres::start_with(false)
+    }
+
+    /// Starts one that syncs every commit to disk, as a production server does (for
+    /// benchmarks).
+    pub fn start_durable() -> Postgres {
+        Postgres::start_with(true)
+    }
+
+    fn start_with(fsync: bool) -> Postgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .into_iter()
@@ -64,8 +75,9 @@ impl Postgres {
             ],
         );
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
-            pg.dir.path().display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=100",
+            pg.dir.path().display(),
+            if fsync { "on" } else { "off" }
         );
         let log = format!("{}/log", pg.dir.path().display());
         pg.run(
