@@ -771,3 +771,64 @@ async fn parts_go_to_disk_as_they_arrive_and_a_refused_upload_leaves_nothing() {
         .collect();
     assert_eq!(names, [c.attachments[0].sha256.clone()]);
 }
+
+#[tokio::test]
+async fn shutdown_finishes_an_upload_in_flight_and_takes_no_new_one() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("tmp");
+    let intake = Intake::open(dir.path()).expect("intake");
+    let token = intake.add_device("counter-1").expect("device");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(claimdesk_server::serve(listener, intake.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    // An upload written by hand, so it can stop half-way.
+    let photo = b"a receipt on its way".as_slice();
+    let c = claim(photo);
+    let boundary = "claimdesk-drain-test";
+    let mut body = Vec::new();
+    let json = serde_json::to_vec(&c).expect("json");
+    for (name, bytes) in [
+        ("claim", json.as_slice()),
+        (c.attachments[0].sha256.as_str(), photo),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /v1/claims HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let mut upload = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    upload.write_all(head.as_bytes()).await.expect("head");
+    let half = body.len() / 2;
+    upload.write_all(&body[..half]).await.expect("first half");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // SIGTERM, in effect: no new connection is taken …
+    stop.send(()).expect("stop");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "a new connection after shutdown began"
+    );
+    // … and the upload in flight finishes and is answered.
+    upload.write_all(&body[half..]).await.expect("second half");
+    let mut answer = String::new();
+    upload.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    served.await.expect("join").expect("served");
+    assert_eq!(intake.count().expect("count"), 1);
+}
