@@ -286,12 +286,15 @@ async fn receive(
         }
         let claim = read_claim(field).await?;
         if let Some((hash, receipt)) = storage.find(device.clone(), claim.id).await? {
-            replay = Some(if hash == claim.content_hash() {
-                crate::metrics::claim(crate::metrics::Outcome::Replay);
-                (StatusCode::OK, Json(receipt)).into_response()
-            } else {
-                crate::metrics::claim(crate::metrics::Outcome::Conflict);
-                conflict(claim.id).into_response()
+            replay = Some(match Accepted::for_stored(&claim, &hash, receipt) {
+                Accepted::Replay(receipt) => {
+                    crate::metrics::claim(crate::metrics::Outcome::Replay);
+                    (StatusCode::OK, Json(receipt)).into_response()
+                }
+                _ => {
+                    crate::metrics::claim(crate::metrics::Outcome::Conflict);
+                    conflict(claim.id).into_response()
+                }
             });
             continue;
         }

@@ -232,22 +232,7 @@ impl Intake {
             if owner != device {
                 return Ok(Accepted::Foreign);
             }
-            // A service from before `supersedes` stored the claim's hash without it; the
-            // same claim retried after an upgrade is still the same claim.
-            let without_link = payload.supersedes.is_some().then(|| {
-                ClaimPayload {
-                    supersedes: None,
-                    ..payload.clone()
-                }
-                .content_hash()
-            });
-            return Ok(
-                if stored == hash || without_link.as_deref() == Some(stored.as_str()) {
-                    Accepted::Replay(receipt)
-                } else {
-                    Accepted::Conflict(receipt)
-                },
-            );
+            return Ok(Accepted::for_stored(payload, &stored, receipt));
         }
         let received_at = now_timestamp();
         let json = serde_json::to_string(payload).unwrap_or_default();

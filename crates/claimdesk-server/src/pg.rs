@@ -403,20 +403,7 @@ impl PgStore {
                     if owner != device {
                         return Ok(Accepted::Foreign);
                     }
-                    let without_link = payload.supersedes.is_some().then(|| {
-                        ClaimPayload {
-                            supersedes: None,
-                            ..payload.clone()
-                        }
-                        .content_hash()
-                    });
-                    return Ok(
-                        if stored == hash || without_link.as_deref() == Some(stored.as_str()) {
-                            Accepted::Replay(receipt)
-                        } else {
-                            Accepted::Conflict(receipt)
-                        },
-                    );
+                    return Ok(Accepted::for_stored(payload, &stored, receipt));
                 }
                 Ok(_) => {
                     for (i, a) in payload.attachments.iter().enumerate() {
@@ -485,6 +472,18 @@ async fn find_in(
             r.get(5),
         )
     }))
+}
+
+/// Whether any received claim names the blob `sha256` (the orphan sweep's question).
+async fn names_blob(client: &deadpool_postgres::Object, sha256: &str) -> Result<bool> {
+    Ok(client
+        .query_opt(
+            "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
+            &[&sha256],
+        )
+        .await
+        .map_err(db)?
+        .is_some())
 }
 
 fn random<const N: usize>() -> Result<[u8; N]> {
@@ -625,14 +624,7 @@ impl ClaimStorage for PgStore {
                 for meta in old {
                     let name = meta.location.filename().unwrap_or_default().to_owned();
                     let named = claimdesk_model::wire::is_sha256_hex(&name)
-                        && client
-                            .query_opt(
-                                "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
-                                &[&name],
-                            )
-                            .await
-                            .map_err(db)?
-                            .is_some();
+                        && names_blob(&client, &name).await?;
                     if !named {
                         store.delete(&meta.location).await.map_err(s3_error)?;
                         removed += 1;
@@ -651,15 +643,7 @@ impl ClaimStorage for PgStore {
                         .map_err(|e| StorageError::Task(e.to_string()))??;
                 let mut removed = 0;
                 for (name, temporary) in old {
-                    let named = !temporary
-                        && client
-                            .query_opt(
-                                "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
-                                &[&name],
-                            )
-                            .await
-                            .map_err(db)?
-                            .is_some();
+                    let named = !temporary && names_blob(&client, &name).await?;
                     if !named {
                         crate::blobs::remove(&dir, &name)?;
                         removed += 1;

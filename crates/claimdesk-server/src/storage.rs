@@ -57,6 +57,28 @@ pub enum Accepted {
     Foreign,
 }
 
+impl Accepted {
+    /// What an upload of `payload` comes to when its device already has a claim under its id
+    /// stored with the content hash `stored`: the same claim (its first receipt) or another
+    /// (a conflict). A service from before `supersedes` stored the hash without it, so the
+    /// same claim retried after an upgrade still counts as the same claim.
+    pub fn for_stored(payload: &ClaimPayload, stored: &str, receipt: Receipt) -> Accepted {
+        let same = payload.content_hash() == stored
+            || payload.supersedes.is_some()
+                && ClaimPayload {
+                    supersedes: None,
+                    ..payload.clone()
+                }
+                .content_hash()
+                    == stored;
+        if same {
+            Accepted::Replay(receipt)
+        } else {
+            Accepted::Conflict(receipt)
+        }
+    }
+}
+
 /// A registered device as `device list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
