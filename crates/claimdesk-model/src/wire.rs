@@ -83,7 +83,7 @@ pub struct Receipt {
     pub case_reference: String,
     /// When the service first stored it (RFC 3339, UTC).
     pub received_at: String,
-    /// Where the claim stands at the service: `received` (the only state this version has).
+    /// Where the claim stands at the service now ([`ServiceStatus`]).
     #[serde(default = "received")]
     pub status: String,
     /// The claim this one replaces, as the service stored it.
@@ -99,11 +99,98 @@ fn received() -> String {
 }
 
 crate::vocabulary! {
-    /// Where a claim stands at the claims service.
+    /// Where a claim stands at the claims service: received, then the office's review. The
+    /// moves the office may make are [`ServiceStatus::next`].
     pub enum ServiceStatus ("service status") {
-        /// Stored; the only state this version of the service has.
+        /// Stored; nobody has looked at it yet.
         Received = "received",
+        /// A reviewer is looking at it.
+        InReview = "in_review",
+        /// The claim is accepted.
+        Approved = "approved",
+        /// The claim is refused (the note says why).
+        Rejected = "rejected",
+        /// The office needs something more from the customer (the note says what); the
+        /// counter answers with an addition.
+        MoreInfoNeeded = "more_info_needed",
+        /// A replacement is on its way (with a carrier tracking number).
+        ReplacementShipped = "replacement_shipped",
+        /// Nothing more will happen.
+        Closed = "closed",
     }
+}
+
+impl ServiceStatus {
+    /// The statuses a claim in this one may be moved to.
+    pub const fn next(self) -> &'static [ServiceStatus] {
+        use ServiceStatus::*;
+        match self {
+            Received => &[InReview],
+            InReview => &[Approved, Rejected, MoreInfoNeeded],
+            MoreInfoNeeded => &[InReview, Approved, Rejected],
+            Approved => &[ReplacementShipped, Closed],
+            Rejected => &[Closed],
+            ReplacementShipped => &[Closed],
+            Closed => &[],
+        }
+    }
+
+    /// Whether a claim in this status may be moved to `to`.
+    pub fn may_move_to(self, to: ServiceStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// Whether moving to this status needs a carrier tracking number.
+    pub const fn needs_tracking(self) -> bool {
+        matches!(self, ServiceStatus::ReplacementShipped)
+    }
+
+    /// Whether the counter can answer a claim in this status with an addition.
+    pub const fn takes_additions(self) -> bool {
+        matches!(self, ServiceStatus::MoreInfoNeeded)
+    }
+}
+
+/// The longest note a review may carry to the counter.
+pub const MAX_REVIEW_NOTE: usize = 2000;
+/// The longest carrier tracking number.
+pub const MAX_TRACKING: usize = 64;
+
+/// Where a device pulls what happened to its claims (`?since=<seq>`).
+pub const CHANGES_PATH: &str = "/v1/changes";
+/// The most changes one page of the feed holds.
+pub const MAX_CHANGES_PAGE: u32 = 500;
+
+/// One decision of the office on one of the device's claims, numbered in the device's own
+/// feed: `seq` grows by one per change, with no gaps, in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Its number in the device's feed.
+    pub seq: u64,
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The claim's new status.
+    pub status: String,
+    /// What the office says to the counter (may be empty).
+    #[serde(default)]
+    pub note: String,
+    /// The carrier tracking number, when a replacement was shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
+    /// When the decision was made (RFC 3339, UTC).
+    pub at: String,
+}
+
+/// A page of the device's feed: the changes after `since`, oldest first, and the cursor to
+/// ask with next (the last change's `seq`, or `since` when there were none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    /// The changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Where the next pull starts.
+    pub next: u64,
+    /// Whether more changes wait after this page.
+    pub more: bool,
 }
 
 /// Every error answer of the service: the same `{code, message, field?}` shape as the app's,
@@ -205,5 +292,24 @@ mod tests {
             ..payload.clone()
         };
         assert_ne!(replacing.content_hash(), payload.content_hash());
+    }
+
+    #[test]
+    fn every_review_status_is_reachable_and_ends_closed() {
+        let mut seen = vec![ServiceStatus::Received];
+        let mut i = 0;
+        while i < seen.len() {
+            for &n in seen[i].next() {
+                assert_ne!(n, seen[i], "{} moves to itself", n);
+                if !seen.contains(&n) {
+                    seen.push(n);
+                }
+            }
+            i += 1;
+        }
+        assert_eq!(seen.len(), ServiceStatus::ALL.len());
+        assert!(ServiceStatus::Closed.next().is_empty());
+        assert!(!ServiceStatus::Received.may_move_to(ServiceStatus::Approved));
+        assert!(ServiceStatus::Approved.may_move_to(ServiceStatus::ReplacementShipped));
     }
 }

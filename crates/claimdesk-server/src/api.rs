@@ -11,7 +11,8 @@ use axum::Extension;
 use axum::Json;
 use claimdesk_model::attachment::{megabytes, MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 use claimdesk_model::wire::{
-    is_sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CLAIM_JSON,
+    is_sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CHANGES_PAGE,
+    MAX_CLAIM_JSON,
 };
 use claimdesk_model::{validate, ClaimId, ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
@@ -206,6 +207,40 @@ pub async fn get_claim<S: ClaimStorage>(
         Some((_, receipt)) => Ok(Json(receipt).into_response()),
         None => Err(ApiError::not_found()),
     }
+}
+
+/// The query of `GET /v1/changes`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ChangesQuery {
+    /// The last change the device has (0 for none).
+    #[serde(default)]
+    since: u64,
+    /// At most this many (default and maximum [`MAX_CHANGES_PAGE`]).
+    limit: Option<u32>,
+}
+
+/// `GET /v1/changes?since=N`: the office's decisions on the asking device's own claims,
+/// numbered after `N`, oldest first. Asking again with the same `since` answers the same
+/// changes (and any made since), so a device that lost an answer loses nothing.
+pub async fn get_changes<S: ClaimStorage>(
+    State(storage): State<S>,
+    Extension(rate): Extension<Arc<RateLimiter>>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&storage, &rate, &headers).await?;
+    let axum::extract::Query(query) = query.map_err(|e| {
+        ApiError::bad_request(format!(
+            "since is the number of the last change received (0 for none): {}",
+            e.body_text()
+        ))
+    })?;
+    let limit = query
+        .limit
+        .unwrap_or(MAX_CHANGES_PAGE)
+        .clamp(1, MAX_CHANGES_PAGE);
+    let page = storage.changes(device, query.since, limit).await?;
+    Ok(Json(page).into_response())
 }
 
 /// `POST /v1/claims`: receive one claim (multipart: the `claim` JSON part first, then one

@@ -4,7 +4,9 @@
 
 use crate::intake::Intake;
 use crate::pg::{Blobs, PgStore};
-use crate::storage::{Device, Received, StorageError};
+use crate::review::{AuditEntry, Decision, ReviewError, Reviewed};
+use crate::storage::{ClaimStorage, Device, Received, StorageError};
+use claimdesk_model::ClaimId;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -118,10 +120,25 @@ impl Backend {
 
     /// Removes orphan blobs older than `grace`; how many.
     pub async fn sweep(&self, grace: Duration) -> Result<u64, StorageError> {
-        use crate::storage::ClaimStorage;
         match self {
             Backend::Sqlite(s) => s.sweep(grace).await,
             Backend::Postgres(p) => p.sweep(grace).await,
+        }
+    }
+
+    /// Records the office's decision on a claim.
+    pub async fn review(&self, target: &str, decision: Decision) -> Result<Reviewed, ReviewError> {
+        match self {
+            Backend::Sqlite(s) => ClaimStorage::review(s, target.to_owned(), decision).await,
+            Backend::Postgres(p) => p.review(target.to_owned(), decision).await,
+        }
+    }
+
+    /// The audit log (of one claim).
+    pub async fn audit_log(&self, claim: Option<ClaimId>) -> Result<Vec<AuditEntry>, StorageError> {
+        match self {
+            Backend::Sqlite(s) => s.audit_log(claim).await,
+            Backend::Postgres(p) => p.audit_log(claim).await,
         }
     }
 

@@ -6,10 +6,12 @@
 //! reaches it through [`ClaimStorage`], which runs each call on a blocking thread; the
 //! command line and tests may call the plain methods directly.
 
+use crate::review::{self, AuditEntry, Decision, ReviewError, Reviewed};
 use crate::storage::{Accepted, ClaimStorage, Device, Received, StorageError};
 use claimdesk_model::claim_number::{claim_number, parse_claim_number};
 use claimdesk_model::wire::{
-    case_reference, is_case_reference, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
+    case_reference, is_case_reference, sha256_hex, Change, ChangesPage, ClaimPayload, Receipt,
+    ServiceStatus,
 };
 use claimdesk_model::{now_timestamp, ClaimId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -22,6 +24,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/002_supersedes.sql")),
     M::up(include_str!("migrations/003_device_tokens.sql")),
     M::up(include_str!("migrations/004_blob_index.sql")),
+    M::up(include_str!("migrations/005_review.sql")),
 ];
 
 /// The database file in the data folder.
@@ -240,8 +243,9 @@ impl Intake {
             let candidate = case_reference(random::<8>()?);
             let n = tx.execute(
                 "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
-                     claim_json, supersedes, claim_number)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (case_reference) DO NOTHING",
+                     claim_json, supersedes, claim_number, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?5)
+                 ON CONFLICT (case_reference) DO NOTHING",
                 params![
                     payload.id.to_string(),
                     hash,
@@ -318,17 +322,20 @@ impl Intake {
         let mut stmt = conn.prepare(
             "SELECT case_reference, received_at, device, content_sha256, claim_json,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
-                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+                  ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
+                 status, status_note, tracking, updated_at
              FROM claims ORDER BY received_at, id",
         )?;
         let rows = stmt.query_map([], |r| {
             let json: String = r.get(4)?;
             let by: Option<String> = r.get(5)?;
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, json, by))
+            let review = (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, json, by, review))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (case_reference, received_at, device, content_sha256, json, by) = row?;
+            let (case_reference, received_at, device, content_sha256, json, by, review) = row?;
+            let (status, status_note, tracking, updated_at) = review;
             let claim = serde_json::from_str(&json).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
             })?;
@@ -341,9 +348,64 @@ impl Intake {
                 content_sha256,
                 superseded_by: by.and_then(|s| s.parse().ok()),
                 claim,
+                status,
+                status_note,
+                tracking,
+                updated_at,
             });
         }
         Ok(out)
+    }
+
+    /// Records a decision (see [`ClaimStorage::review`]).
+    pub fn review(&self, target: &str, decision: &Decision) -> Result<Reviewed, ReviewError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StorageError::from)?;
+        let reviewed = review_in(&tx, target, decision)?;
+        tx.commit().map_err(StorageError::from)?;
+        Ok(reviewed)
+    }
+
+    /// A page of `device`'s feed (see [`ClaimStorage::changes`]).
+    pub fn changes(&self, device: &str, since: u64, limit: u32) -> Result<ChangesPage> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, claim_id, status, note, tracking, at FROM reviews
+             WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![device, since as i64, i64::from(limit) + 1], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (seq, id, status, note, tracking, at) = row?;
+            let Ok(claim_id) = id.parse::<ClaimId>() else {
+                continue;
+            };
+            changes.push(Change {
+                seq: seq.unsigned_abs(),
+                claim_id,
+                status,
+                note,
+                tracking,
+                at,
+            });
+        }
+        Ok(page(changes, since, limit))
+    }
+
+    /// Adds a line to the audit log.
+    pub fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        audit_in(&self.conn(), entry)
     }
 
     /// How many claims are stored.
@@ -368,7 +430,7 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt, St
             "SELECT content_sha256, case_reference, received_at, supersedes,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
                   ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
-                 device
+                 device, status
              FROM claims WHERE id = ?1",
             [id.to_string()],
             |r| {
@@ -378,7 +440,7 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt, St
                         id,
                         case_reference: r.get(1)?,
                         received_at: r.get(2)?,
-                        status: ServiceStatus::Received.as_str().to_owned(),
+                        status: r.get(6)?,
                         supersedes: id_of(r.get(3)?),
                         superseded_by: id_of(r.get(4)?),
                     },
@@ -387,6 +449,131 @@ fn find_in(conn: &Connection, id: ClaimId) -> Result<Option<(String, Receipt, St
             },
         )
         .optional()?)
+}
+
+/// The claim `target` names for the office, whichever device sent it: its id, or the one
+/// claim with that case reference or claim number.
+fn locate_in(conn: &Connection, target: &str) -> Result<Option<ClaimId>> {
+    let key = target.trim();
+    if let Ok(id) = key.parse::<ClaimId>() {
+        let found = conn
+            .query_row(
+                "SELECT 1 FROM claims WHERE id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?;
+        return Ok(found.map(|()| id));
+    }
+    let key = key.to_ascii_uppercase();
+    let (column, value) = if is_case_reference(&key) {
+        ("case_reference", key)
+    } else if let Some(number) = parse_claim_number(&key) {
+        ("claim_number", number)
+    } else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM claims WHERE {column} = ?1 LIMIT 2"
+        ))?
+        .query_map([value], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(match ids.as_slice() {
+        [id] => id.parse().ok(),
+        _ => None,
+    })
+}
+
+/// Records `decision` inside `tx` (the caller commits).
+fn review_in(tx: &Connection, target: &str, decision: &Decision) -> Result<Reviewed, ReviewError> {
+    let Some(id) = locate_in(tx, target)? else {
+        return Err(ReviewError::NotFound(target.to_owned()));
+    };
+    let (device, status, case_reference): (String, String, String) = tx
+        .query_row(
+            "SELECT device, status, case_reference FROM claims WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(StorageError::from)?;
+    let from = ServiceStatus::parse(&status).unwrap_or(ServiceStatus::Received);
+    let decision = review::check(from, decision)?;
+    let at = now_timestamp();
+    let seq: i64 = tx
+        .query_row(
+            "UPDATE devices SET feed_seq = feed_seq + 1 WHERE name = ?1 RETURNING feed_seq",
+            [&device],
+            |r| r.get(0),
+        )
+        .map_err(StorageError::from)?;
+    tx.execute(
+        "INSERT INTO reviews (device, seq, claim_id, status, note, tracking, actor, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            device,
+            seq,
+            id.to_string(),
+            decision.status.as_str(),
+            decision.note,
+            decision.tracking,
+            decision.actor,
+            at
+        ],
+    )
+    .map_err(StorageError::from)?;
+    tx.execute(
+        "UPDATE claims SET status = ?2, status_note = ?3,
+             tracking = coalesce(?4, tracking), updated_at = ?5
+         WHERE id = ?1",
+        params![
+            id.to_string(),
+            decision.status.as_str(),
+            decision.note,
+            decision.tracking,
+            at
+        ],
+    )
+    .map_err(StorageError::from)?;
+    audit_in(
+        tx,
+        &AuditEntry {
+            at,
+            actor: decision.actor.clone(),
+            address: decision.address.clone(),
+            action: "review".to_owned(),
+            claim_id: Some(id.to_string()),
+            detail: format!("{from} → {}", decision.status),
+        },
+    )?;
+    Ok(Reviewed {
+        claim_id: id,
+        case_reference,
+        device,
+        seq: seq.unsigned_abs(),
+        from,
+        to: decision.status,
+    })
+}
+
+fn audit_in(conn: &Connection, e: &AuditEntry) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, address, action, claim_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![e.at, e.actor, e.address, e.action, e.claim_id, e.detail],
+    )?;
+    Ok(())
+}
+
+/// A feed page from up to `limit + 1` changes read after `since`.
+pub(crate) fn page(mut changes: Vec<Change>, since: u64, limit: u32) -> ChangesPage {
+    let more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    ChangesPage {
+        next: changes.last().map_or(since, |c| c.seq),
+        changes,
+        more,
+    }
 }
 
 /// Fills in the claim number of claims stored before the service kept it (migration 2).
@@ -497,5 +684,43 @@ impl ClaimStorage for Intake {
 
     async fn insert_claim(&self, device: String, payload: ClaimPayload) -> Result<Accepted> {
         self.blocking(move |s| s.accept(&device, &payload)).await
+    }
+
+    async fn review(&self, target: String, decision: Decision) -> Result<Reviewed, ReviewError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.review(&target, &decision))
+            .await
+            .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    async fn changes(&self, device: String, since: u64, limit: u32) -> Result<ChangesPage> {
+        self.blocking(move |s| s.changes(&device, since, limit))
+            .await
+    }
+
+    async fn audit(&self, entry: AuditEntry) -> Result<()> {
+        self.blocking(move |s| Intake::audit(s, &entry)).await
+    }
+
+    async fn audit_log(&self, claim_id: Option<ClaimId>) -> Result<Vec<AuditEntry>> {
+        self.blocking(move |s| {
+            let conn = s.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT at, actor, address, action, claim_id, detail FROM audit
+                 WHERE ?1 IS NULL OR claim_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([claim_id.map(|c| c.to_string())], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    address: r.get(2)?,
+                    action: r.get(3)?,
+                    claim_id: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
     }
 }

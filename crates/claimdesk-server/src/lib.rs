@@ -11,6 +11,7 @@ pub mod intake;
 pub mod limits;
 pub mod metrics;
 pub mod pg;
+pub mod review;
 pub mod spool;
 pub mod storage;
 
@@ -19,7 +20,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use claimdesk_model::wire::{CLAIMS_PATH, PING_PATH, SERVER_HEADER};
+use claimdesk_model::wire::{CHANGES_PATH, CLAIMS_PATH, PING_PATH, SERVER_HEADER};
 use std::future::Future;
 
 pub use limits::{Limits, RateLimiter};
@@ -45,6 +46,7 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
         .route(PING_PATH, get(api::ping))
         .route(CLAIMS_PATH, post(api::post_claim::<S>))
         .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim::<S>))
+        .route(CHANGES_PATH, get(api::get_changes::<S>))
         .route("/openapi.yaml", get(openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))

@@ -3,7 +3,9 @@
 //! Exit codes: 0 success; 1 the request was refused (device exists, unknown device);
 //! 2 the command could not run (bad folder, port in use, store error).
 
+use claimdesk_model::wire::ServiceStatus;
 use claimdesk_server::backend::{Backend, OpenError, StoreArgs};
+use claimdesk_server::review::{Decision, ReviewError};
 use claimdesk_server::storage::{Received, StorageError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -67,6 +69,35 @@ enum Command {
         older_than: std::time::Duration,
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Record the office's decision on a claim, as the office page does: its new status and
+    /// a note for the counter that sent it (which gets both at its next sync).
+    Review {
+        /// The claim: its id, case reference (CD-…) or claim number.
+        claim: String,
+        /// The new status: in_review, approved, rejected, more_info_needed,
+        /// replacement_shipped or closed.
+        #[arg(long, value_parser = parse_status)]
+        status: ServiceStatus,
+        /// What the counter is told, e.g. "a photo of the serial label".
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The carrier's tracking number (needed for replacement_shipped).
+        #[arg(long)]
+        tracking: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The audit log: every office decision and action, who, when and from where.
+    Audit {
+        /// Only the lines about this claim (its id).
+        #[arg(long)]
+        claim: Option<claimdesk_model::ClaimId>,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// json or csv.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
     },
     /// Every received claim with its case reference and attachment hashes.
     Export {
@@ -135,6 +166,8 @@ enum CliError {
     UnknownDevice(String),
     #[error(transparent)]
     Open(#[from] OpenError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
 }
 
 fn main() -> ExitCode {
@@ -153,10 +186,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("claimdesk-server: {e}");
-            let refused = matches!(
-                e,
-                CliError::UnknownDevice(_) | CliError::Storage(StorageError::DeviceExists(_))
-            );
+            let refused = match &e {
+                CliError::UnknownDevice(_) | CliError::Storage(StorageError::DeviceExists(_)) => {
+                    true
+                }
+                CliError::Review(r) => !matches!(r, ReviewError::Storage(_)),
+                _ => false,
+            };
             ExitCode::from(if refused { 1 } else { 2 })
         }
     }
@@ -228,6 +264,62 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Command::Sweep { older_than, store } => {
                 let removed = store.open().await?.sweep(older_than).await?;
                 println!("removed {removed} orphan blobs");
+                Ok(())
+            }
+            Command::Review {
+                claim,
+                status,
+                note,
+                tracking,
+                store,
+            } => {
+                let decision = Decision {
+                    status,
+                    note,
+                    tracking,
+                    actor: claimdesk_server::review::cli_actor(),
+                    address: "local".to_owned(),
+                };
+                let done = store.open().await?.review(&claim, decision).await?;
+                println!(
+                    "{}\t{} → {}\tchange {} for {}",
+                    done.case_reference, done.from, done.to, done.seq, done.device
+                );
+                Ok(())
+            }
+            Command::Audit {
+                claim,
+                store,
+                format,
+            } => {
+                let lines = store.open().await?.audit_log(claim).await?;
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                match format {
+                    Format::Json => {
+                        serde_json::to_writer_pretty(&mut out, &lines)
+                            .map_err(std::io::Error::from)?;
+                        writeln!(out)?;
+                    }
+                    Format::Csv => {
+                        let mut w = csv::Writer::from_writer(&mut out);
+                        w.write_record(["at", "actor", "address", "action", "claim_id", "detail"])?;
+                        for l in &lines {
+                            let row = [
+                                &l.at,
+                                &l.actor,
+                                &l.address,
+                                &l.action,
+                                l.claim_id.as_deref().unwrap_or(""),
+                                &l.detail,
+                            ];
+                            w.write_record(row.iter().map(|c| {
+                                claimdesk_model::spreadsheet::neutralise(c).into_owned()
+                            }))?;
+                        }
+                        w.flush()?;
+                    }
+                }
                 Ok(())
             }
             Command::Export { store, format } => {
@@ -326,11 +418,27 @@ fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
+fn parse_status(text: &str) -> Result<ServiceStatus, String> {
+    ServiceStatus::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = ServiceStatus::names().collect();
+        format!("“{text}” is not a status; use one of {}", names.join(", "))
+    })
+}
+
 fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["case_reference", "id", "received_at", "device"];
     header.extend(claimdesk_model::ClaimFields::NAMES);
-    header.extend(["attachments", "claim_number", "supersedes", "superseded_by"]);
+    header.extend([
+        "attachments",
+        "claim_number",
+        "supersedes",
+        "superseded_by",
+        "status",
+        "status_note",
+        "tracking",
+        "updated_at",
+    ]);
     w.write_record(&header)?;
     for c in claims {
         let mut row = vec![
@@ -352,6 +460,10 @@ fn write_csv(claims: &[Received], out: &mut impl Write) -> Result<(), CliError> 
             c.claim_number.clone(),
             id(c.claim.supersedes),
             id(c.superseded_by),
+            c.status.clone(),
+            c.status_note.clone(),
+            c.tracking.clone().unwrap_or_default(),
+            c.updated_at.clone(),
         ]);
         // Formula-like cells as text (OWASP CSV injection), as the app's export does.
         w.write_record(

@@ -5,10 +5,12 @@
 //! the first to commit and then finds it), case references are unique, blobs are keyed by
 //! their hash — not a process-local lock.
 
+use crate::review::{self, AuditEntry, Decision, ReviewError, Reviewed};
 use crate::storage::{Accepted, ClaimStorage, Device, Received, StorageError};
 use claimdesk_model::claim_number::{claim_number, parse_claim_number};
 use claimdesk_model::wire::{
-    case_reference, is_case_reference, sha256_hex, ClaimPayload, Receipt, ServiceStatus,
+    case_reference, is_case_reference, sha256_hex, Change, ChangesPage, ClaimPayload, Receipt,
+    ServiceStatus,
 };
 use claimdesk_model::{now_timestamp, ClaimId};
 use deadpool_postgres::{Manager, Pool};
@@ -28,6 +30,7 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/001_service.sql"),
     include_str!("migrations/pg/002_blob_index.sql"),
+    include_str!("migrations/pg/003_review.sql"),
 ];
 
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
@@ -337,7 +340,8 @@ impl PgStore {
             .query(
                 "SELECT case_reference, received_at, device, content_sha256, claim_json,
                      (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
-                      ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+                      ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
+                     status, status_note, tracking, updated_at
                  FROM claims ORDER BY received_at, id",
                 &[],
             )
@@ -356,6 +360,10 @@ impl PgStore {
                     content_sha256: r.get(3),
                     superseded_by: by.and_then(|s| s.parse().ok()),
                     claim,
+                    status: r.get(6),
+                    status_note: r.get(7),
+                    tracking: r.get(8),
+                    updated_at: r.get(9),
                 })
             })
             .collect()
@@ -376,8 +384,8 @@ impl PgStore {
             let inserted = tx
                 .execute(
                     "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
-                         claim_json, supersedes, claim_number)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                         claim_json, supersedes, claim_number, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5) ON CONFLICT (id) DO NOTHING",
                     &[
                         &id,
                         &hash,
@@ -451,7 +459,7 @@ async fn find_in(
             "SELECT content_sha256, case_reference, received_at, supersedes,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id
                   ORDER BY r.received_at DESC, r.id DESC LIMIT 1),
-                 device
+                 device, status
              FROM claims WHERE id = $1",
             &[&id.to_string()],
         )
@@ -465,13 +473,67 @@ async fn find_in(
                 id,
                 case_reference: r.get(1),
                 received_at: r.get(2),
-                status: ServiceStatus::Received.as_str().to_owned(),
+                status: r.get(6),
                 supersedes: id_of(r.get(3)),
                 superseded_by: id_of(r.get(4)),
             },
             r.get(5),
         )
     }))
+}
+
+/// The claim `target` names for the office, whichever device sent it: its id, or the one
+/// claim with that case reference or claim number.
+async fn locate_in(
+    client: &impl deadpool_postgres::GenericClient,
+    target: &str,
+) -> Result<Option<ClaimId>> {
+    let key = target.trim();
+    if let Ok(id) = key.parse::<ClaimId>() {
+        let found = client
+            .query_opt("SELECT 1 FROM claims WHERE id = $1", &[&id.to_string()])
+            .await
+            .map_err(db)?;
+        return Ok(found.map(|_| id));
+    }
+    let key = key.to_ascii_uppercase();
+    let (sql, value) = if is_case_reference(&key) {
+        (
+            "SELECT id FROM claims WHERE case_reference = $1 LIMIT 2",
+            key,
+        )
+    } else if let Some(number) = parse_claim_number(&key) {
+        (
+            "SELECT id FROM claims WHERE claim_number = $1 LIMIT 2",
+            number,
+        )
+    } else {
+        return Ok(None);
+    };
+    let rows = client.query(sql, &[&value]).await.map_err(db)?;
+    Ok(match rows.as_slice() {
+        [row] => row.get::<_, String>(0).parse().ok(),
+        _ => None,
+    })
+}
+
+async fn audit_in(client: &impl deadpool_postgres::GenericClient, e: &AuditEntry) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO audit (at, actor, address, action, claim_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &e.at,
+                &e.actor,
+                &e.address,
+                &e.action,
+                &e.claim_id,
+                &e.detail,
+            ],
+        )
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 /// Whether any received claim names the blob `sha256` (the orphan sweep's question).
@@ -716,5 +778,143 @@ impl ClaimStorage for PgStore {
 
     async fn insert_claim(&self, device: String, payload: ClaimPayload) -> Result<Accepted> {
         self.accept(&device, &payload).await
+    }
+
+    async fn review(&self, target: String, decision: Decision) -> Result<Reviewed, ReviewError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let Some(id) = locate_in(&tx, &target).await? else {
+            return Err(ReviewError::NotFound(target));
+        };
+        // The row lock orders concurrent decisions on one claim.
+        let row = tx
+            .query_one(
+                "SELECT device, status, case_reference FROM claims WHERE id = $1 FOR UPDATE",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(db)?;
+        let (device, status, case_reference): (String, String, String) =
+            (row.get(0), row.get(1), row.get(2));
+        let from = ServiceStatus::parse(&status).unwrap_or(ServiceStatus::Received);
+        let decision = review::check(from, &decision)?;
+        let at = now_timestamp();
+        // The device row's lock makes this device's changes commit in number order.
+        let seq: i64 = tx
+            .query_one(
+                "UPDATE devices SET feed_seq = feed_seq + 1 WHERE name = $1 RETURNING feed_seq",
+                &[&device],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        tx.execute(
+            "INSERT INTO reviews (device, seq, claim_id, status, note, tracking, actor, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &device,
+                &seq,
+                &id.to_string(),
+                &decision.status.as_str(),
+                &decision.note,
+                &decision.tracking,
+                &decision.actor,
+                &at,
+            ],
+        )
+        .await
+        .map_err(db)?;
+        tx.execute(
+            "UPDATE claims SET status = $2, status_note = $3,
+                 tracking = coalesce($4, tracking), updated_at = $5
+             WHERE id = $1",
+            &[
+                &id.to_string(),
+                &decision.status.as_str(),
+                &decision.note,
+                &decision.tracking,
+                &at,
+            ],
+        )
+        .await
+        .map_err(db)?;
+        audit_in(
+            &tx,
+            &AuditEntry {
+                at,
+                actor: decision.actor.clone(),
+                address: decision.address.clone(),
+                action: "review".to_owned(),
+                claim_id: Some(id.to_string()),
+                detail: format!("{from} → {}", decision.status),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Reviewed {
+            claim_id: id,
+            case_reference,
+            device,
+            seq: seq.unsigned_abs(),
+            from,
+            to: decision.status,
+        })
+    }
+
+    async fn changes(&self, device: String, since: u64, limit: u32) -> Result<ChangesPage> {
+        let since_i = i64::try_from(since).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, claim_id, status, note, tracking, at FROM reviews
+                 WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&device, &since_i, &(i64::from(limit) + 1)],
+            )
+            .await
+            .map_err(db)?;
+        let changes = rows
+            .iter()
+            .filter_map(|r| {
+                let id: String = r.get(1);
+                Some(Change {
+                    seq: r.get::<_, i64>(0).unsigned_abs(),
+                    claim_id: id.parse().ok()?,
+                    status: r.get(2),
+                    note: r.get(3),
+                    tracking: r.get(4),
+                    at: r.get(5),
+                })
+            })
+            .collect();
+        Ok(crate::intake::page(changes, since, limit))
+    }
+
+    async fn audit(&self, entry: AuditEntry) -> Result<()> {
+        audit_in(&self.client().await?, &entry).await
+    }
+
+    async fn audit_log(&self, claim_id: Option<ClaimId>) -> Result<Vec<AuditEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at, actor, address, action, claim_id, detail FROM audit
+                 WHERE $1::text IS NULL OR claim_id = $1 ORDER BY id",
+                &[&claim_id.map(|c| c.to_string())],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                at: r.get(0),
+                actor: r.get(1),
+                address: r.get(2),
+                action: r.get(3),
+                claim_id: r.get(4),
+                detail: r.get(5),
+            })
+            .collect())
     }
 }

@@ -6,7 +6,8 @@
 //! every attachment blob is stored before the claim row that names it, so a received claim
 //! never points at a missing blob (a crash in between leaves only an unreferenced blob).
 
-use claimdesk_model::wire::{ClaimPayload, Receipt};
+use crate::review::{AuditEntry, Decision, ReviewError, Reviewed};
+use claimdesk_model::wire::{ChangesPage, ClaimPayload, Receipt};
 use claimdesk_model::ClaimId;
 use serde::Serialize;
 use std::future::Future;
@@ -109,6 +110,14 @@ pub struct Received {
     pub claim: ClaimPayload,
     /// The newest claim received that replaces this one.
     pub superseded_by: Option<ClaimId>,
+    /// Where the office's review has it ([`claimdesk_model::wire::ServiceStatus`]).
+    pub status: String,
+    /// The office's last note to the counter.
+    pub status_note: String,
+    /// The replacement's tracking number, once shipped.
+    pub tracking: Option<String>,
+    /// When it arrived or was last reviewed.
+    pub updated_at: String,
 }
 
 /// The service's storage, as the HTTP handlers use it. Every call is async; an
@@ -162,6 +171,32 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
         device: String,
         payload: ClaimPayload,
     ) -> impl Future<Output = Result<Accepted>> + Send;
+
+    /// Records the office's `decision` on the claim that `target` (its id, case reference or
+    /// claim number) names, if [`crate::review::check`] allows it: the claim's status, a
+    /// numbered change in its device's feed and an audit line, in one transaction.
+    fn review(
+        &self,
+        target: String,
+        decision: Decision,
+    ) -> impl Future<Output = Result<Reviewed, ReviewError>> + Send;
+
+    /// The changes to `device`'s claims numbered above `since`, oldest first, at most `limit`.
+    fn changes(
+        &self,
+        device: String,
+        since: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<ChangesPage>> + Send;
+
+    /// Adds a line to the audit log.
+    fn audit(&self, entry: AuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// The audit log, oldest first: every line, or those about one claim.
+    fn audit_log(
+        &self,
+        claim_id: Option<ClaimId>,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 
     /// Receives a claim with its spooled attachment files (one per distinct SHA-256): the
     /// blobs first, then the claim row.

@@ -72,6 +72,27 @@ fn channels_are_the_rust_ones() {
 #[test]
 fn the_receipts_statuses_are_the_rust_ones() {
     assert_eq!(enum_of("Receipt", "status"), names(ServiceStatus::names()));
+    assert_eq!(enum_of("Change", "status"), names(ServiceStatus::names()));
+}
+
+/// The `status IN (...)` list of a migration's CHECK.
+fn status_check(sql: &str) -> Vec<String> {
+    let start = sql.find("CHECK (status IN (").expect("a status CHECK") + 18;
+    let len = sql[start..].find(')').expect("closed");
+    sql[start..start + len]
+        .split(',')
+        .map(|v| v.trim().trim_matches('\'').to_owned())
+        .collect()
+}
+
+#[test]
+fn the_databases_status_checks_are_the_rust_ones() {
+    for sql in [
+        include_str!("../../src/migrations/005_review.sql"),
+        include_str!("../../src/migrations/pg/003_review.sql"),
+    ] {
+        assert_eq!(status_check(sql), names(ServiceStatus::names()));
+    }
 }
 
 #[test]

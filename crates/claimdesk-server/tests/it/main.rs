@@ -5,3 +5,4 @@ mod api;
 mod contract;
 mod limits;
 mod pg;
+mod review;
