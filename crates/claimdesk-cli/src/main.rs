@@ -36,7 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// One line per claim: id, status, case reference, created, customer, product.
+    /// One line per claim: id, status, case reference, the office's review status, created,
+    /// customer, product.
     List,
     /// Send queued claims to the claims service (the app's engine, headless).
     Sync {
@@ -50,7 +51,7 @@ enum Command {
         #[arg(long, value_name = "TOKEN", requires = "server")]
         token: Option<String>,
     },
-    /// Every field of one claim, as JSON.
+    /// Every field of one claim, and the office's review (status, note, tracking), as JSON.
     Show {
         /// The claim id (a UUID).
         id: String,
@@ -263,10 +264,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             for c in store.list()? {
                 writeln!(
                     out,
-                    "{}  {:<15}  {:<12}  {}  {}  {}",
+                    "{}  {:<15}  {:<12}  {:<19}  {}  {}  {}",
                     c.id,
                     c.status.as_str(),
                     c.case_reference.as_deref().unwrap_or("-"),
+                    c.review.as_ref().map_or("-", |r| r.status.as_str()),
                     c.created_at,
                     one_line(&c.contact_name),
                     one_line(&c.product_name)
@@ -339,7 +341,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Show { id } => {
             let id: ClaimId = id.parse()?;
             let claim = store.get(id)?.ok_or(CliError::NotFound(id))?;
-            serde_json::to_writer_pretty(&mut out, &claim).map_err(std::io::Error::from)?;
+            // The fields, and what the office decided (status, note, tracking) once known.
+            #[derive(serde::Serialize)]
+            struct Shown<'a> {
+                #[serde(flatten)]
+                claim: &'a claimdesk_model::Claim,
+                review: Option<claimdesk_model::claim::Review>,
+            }
+            let review = store.summary(id)?.and_then(|s| s.review);
+            let shown = Shown {
+                claim: &claim,
+                review,
+            };
+            serde_json::to_writer_pretty(&mut out, &shown).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
         Command::Export { format, output } => {

@@ -38,6 +38,7 @@ pub fn engine(
                     eprintln!("{}: {}", p.code, p.message);
                 }
             }
+            SyncEvent::Reviewed { id, status } => println!("reviewed {id} {status}"),
             SyncEvent::Progress { .. } => {}
         }
     });
@@ -65,6 +66,9 @@ pub fn once(mut engine: Engine, out: &mut impl Write) -> Result<Finished, CliErr
             "needs_attention {id} {}: {}",
             problem.code, problem.message
         )?;
+    }
+    for a in &report.reviewed {
+        writeln!(out, "reviewed {} {}", a.id, a.status)?;
     }
     let summary = engine.store().outbox_summary()?;
     if let Some(e) = report.stopped {

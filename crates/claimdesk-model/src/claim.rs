@@ -337,6 +337,23 @@ pub struct ClaimSummary {
     pub supersedes: Option<ClaimLink>,
     /// The newest claim that replaces this one (not withdrawn).
     pub superseded_by: Option<ClaimLink>,
+    /// What the office decided, once the service's feed said so.
+    pub review: Option<Review>,
+}
+
+/// The office's latest decision on a sent claim, as the counter shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    /// The claim's status at the service ([`crate::wire::ServiceStatus`]).
+    pub status: String,
+    /// What the office told the counter.
+    pub note: String,
+    /// The replacement's carrier tracking number.
+    pub tracking: Option<String>,
+    /// When the office decided.
+    pub at: String,
+    /// Whether the clerk can answer with an addition (more information was asked for).
+    pub takes_additions: bool,
 }
 
 /// Another claim named by a claim: its id and the claim number to show.

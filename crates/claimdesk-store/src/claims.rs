@@ -3,8 +3,9 @@
 use super::settings::remember_defaults_in;
 use super::{Result, Store, StoreError, MAX_CLAIM_BYTES};
 use claimdesk_model::attachment::megabytes;
-use claimdesk_model::claim::{BadClaimId, ClaimLink};
+use claimdesk_model::claim::{BadClaimId, ClaimLink, Review};
 use claimdesk_model::vocab::UnknownName;
+use claimdesk_model::wire::ServiceStatus;
 use claimdesk_model::{
     now_timestamp, validate, Claim, ClaimFields, ClaimId, ClaimSummary, ErrorCode, FieldError,
     Kind, Status,
@@ -94,7 +95,8 @@ pub(crate) fn summary_select() -> &'static str {
                  queued_at, case_reference, sent_at, sync_problem, withdrawn_at, withdrawn_by,
                  supersedes,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id AND r.status <> '{}'
-                  ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
+                  ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
+                 review_status, review_note, review_tracking, reviewed_at
              FROM claims",
             Status::Withdrawn.as_str()
         )
@@ -118,6 +120,17 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
     };
     let (supersedes, superseded_by) = (link(13)?, link(14)?);
     let queued_at: Option<String> = r.get(7)?;
+    let review_status: Option<String> = r.get(15)?;
+    let review = match review_status {
+        Some(status) => Some(Review {
+            takes_additions: ServiceStatus::parse(&status).is_some_and(|s| s.takes_additions()),
+            status,
+            note: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
+            tracking: r.get(17)?,
+            at: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
         claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
@@ -137,6 +150,7 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
         withdrawn_by,
         supersedes,
         superseded_by,
+        review,
     }))
 }
 

@@ -19,6 +19,7 @@ pub mod queue;
 pub mod records;
 mod replace;
 pub mod retention;
+pub mod review;
 mod schema;
 mod settings;
 pub mod vault;

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_duplicates.sql"),
     include_str!("migrations/009_proof.sql"),
     include_str!("migrations/010_supersedes.sql"),
+    include_str!("migrations/011_review.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,8 +1,9 @@
 //! The HTTP side of sending: the preflight and the multipart upload (reqwest, rustls).
 
-use crate::outcome::{classify, classify_ping, Answer, SyncError};
+use crate::outcome::{classify, classify_changes, classify_ping, Answer, SyncError};
 use claimdesk_model::wire::{
-    Receipt, CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
+    ChangesPage, Receipt, CHANGES_PATH, CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH,
+    SERVER_HEADER,
 };
 use claimdesk_model::ClaimId;
 use claimdesk_store::Outgoing;
@@ -153,6 +154,31 @@ impl Client {
             return Ok(None);
         }
         classify(id, head.answer(&body)).map(Some)
+    }
+}
+
+/// Changes asked for per request: small enough that each page is one short transaction.
+pub const FEED_PAGE: u32 = 100;
+
+impl Client {
+    /// The office's decisions on this device's claims numbered after `since`
+    /// (`GET /v1/changes`), one page.
+    pub async fn changes(&self, since: u64) -> Result<ChangesPage, SyncError> {
+        let response = self
+            .http
+            .get(self.url(&format!("{CHANGES_PATH}?since={since}&limit={FEED_PAGE}"))?)
+            .bearer_auth(&self.config.token)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let head = Head::of(&response);
+        let body = response.bytes().await.map_err(network_error)?;
+        classify_changes(since, head.answer(&body))
+    }
+
+    /// The service's address, as the feed's cursor is kept under it.
+    pub fn service(&self) -> &str {
+        self.config.server_url.as_str()
     }
 }
 

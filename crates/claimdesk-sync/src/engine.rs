@@ -9,6 +9,7 @@ use claimdesk_model::attachment::megabytes;
 use claimdesk_model::wire::{ErrorBody, Receipt};
 use claimdesk_model::{ClaimId, ErrorCode, Status};
 use claimdesk_store::lock::{self, FolderLock};
+use claimdesk_store::review::Applied;
 use claimdesk_store::{OutboxSummary, Result, Store};
 use serde::Serialize;
 use std::sync::Arc;
@@ -29,6 +30,13 @@ pub enum SyncEvent {
         sent: u64,
         /// Bytes in all.
         total: u64,
+    },
+    /// The office decided something about a sent claim.
+    Reviewed {
+        /// The claim.
+        id: ClaimId,
+        /// Its status at the service now.
+        status: String,
     },
     /// A claim changed status.
     Claim {
@@ -103,12 +111,17 @@ pub struct PassReport {
     pub sent: Vec<Receipt>,
     /// Claims the service refused, now `needs_attention`.
     pub rejected: Vec<(ClaimId, ErrorBody)>,
+    /// The office's decisions pulled from the service and applied here.
+    pub reviewed: Vec<Applied>,
     /// Why the pass stopped early (the connection or the service), if it did.
     pub stopped: Option<SyncError>,
     /// The service could not be reached at all (its preflight failed to connect), as opposed
     /// to an upload cut off half-way.
     pub unreachable: bool,
 }
+
+/// Pages of the change feed one pass pulls at most (the rest wait for the next pass).
+const MAX_PAGES_PER_PASS: usize = 20;
 
 /// Receives engine events.
 pub type Observer = Arc<dyn Fn(SyncEvent) + Send + Sync>;
@@ -187,9 +200,16 @@ impl Engine {
         // An idle look-around every 30 s is not news; a pass that did or met something is.
         let sent = report.sent.len();
         let refused = report.rejected.len();
+        let reviewed = report.reviewed.len();
         let stopped_code = stopped.as_ref().map(|e| e.code().as_str());
-        if sent > 0 || refused > 0 || stopped_code.is_some() {
-            tracing::info!(sent, refused, stopped = stopped_code, "pass finished");
+        if sent > 0 || refused > 0 || reviewed > 0 || stopped_code.is_some() {
+            tracing::info!(
+                sent,
+                refused,
+                reviewed,
+                stopped = stopped_code,
+                "pass finished"
+            );
         } else {
             tracing::debug!("pass finished with nothing to send");
         }
@@ -261,6 +281,39 @@ impl Engine {
                     self.emit_claim(id, Status::Ready, None);
                     return Ok(Some(e));
                 }
+            }
+        }
+        self.pull_changes(client, report).await
+    }
+
+    /// Pulls the office's decisions on this device's claims, page by page, each page applied
+    /// together with the cursor (so a cut anywhere loses and repeats nothing).
+    async fn pull_changes(
+        &mut self,
+        client: &Client,
+        report: &mut PassReport,
+    ) -> Result<Option<SyncError>> {
+        let service = client.service().to_owned();
+        for _ in 0..MAX_PAGES_PER_PASS {
+            let since = self.store.feed_cursor(&service)?;
+            let page = match client.changes(since).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(code = %e.code(), error = %e, "pulling the office's decisions failed; will retry");
+                    return Ok(Some(e));
+                }
+            };
+            let applied = self.store.apply_changes(&service, &page)?;
+            for a in &applied {
+                tracing::info!(claim = %a.id, status = %a.status, "the office decided");
+                (self.observer)(SyncEvent::Reviewed {
+                    id: a.id,
+                    status: a.status.clone(),
+                });
+            }
+            report.reviewed.extend(applied);
+            if !page.more {
+                break;
             }
         }
         Ok(None)

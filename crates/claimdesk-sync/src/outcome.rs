@@ -4,7 +4,7 @@
 //! success. A `200` from a hotel Wi-Fi login page, or a redirect to one, is never taken for
 //! a delivered claim.
 
-use claimdesk_model::wire::{is_case_reference, ErrorBody, Receipt};
+use claimdesk_model::wire::{is_case_reference, ChangesPage, ErrorBody, Receipt};
 use claimdesk_model::{catalogue, ClaimId, ErrorCode};
 use std::time::Duration;
 
@@ -162,6 +162,41 @@ pub fn classify(id: ClaimId, answer: Answer<'_>) -> Result<Receipt, SyncError> {
             problem: Box::new(rejection(status, answer.body)),
         }),
     }
+}
+
+/// What the answer to pulling the change feed after `since` means. Only the service's own
+/// `200` with changes numbered after `since`, in order, is a page; a service from before the
+/// feed (its own `404`) has no changes.
+pub fn classify_changes(since: u64, answer: Answer<'_>) -> Result<ChangesPage, SyncError> {
+    if let Some(e) = busy_or_foreign(answer) {
+        return Err(e);
+    }
+    let status = answer.status;
+    match status {
+        200 => match serde_json::from_slice::<ChangesPage>(answer.body) {
+            Ok(page) if well_ordered(since, &page) => Ok(page),
+            _ => Err(SyncError::ServerError { status }),
+        },
+        404 => Ok(ChangesPage {
+            changes: Vec::new(),
+            next: since,
+            more: false,
+        }),
+        401 | 403 => Err(SyncError::Unauthorized),
+        _ => Err(SyncError::ServerError { status }),
+    }
+}
+
+/// Whether a page's changes come after `since`, in increasing order, ending at `next`.
+fn well_ordered(since: u64, page: &ChangesPage) -> bool {
+    let mut last = since;
+    for c in &page.changes {
+        if c.seq <= last {
+            return false;
+        }
+        last = c.seq;
+    }
+    page.next == last
 }
 
 /// Answers that mean "later" whoever sent them (gateways in front of the service may lack

@@ -38,6 +38,8 @@ pub enum Fault {
 struct Plan {
     /// Faults for the next claim uploads (POSTs), in order; then [`Plan::otherwise`].
     posts: VecDeque<Fault>,
+    /// Faults for the next pulls of the change feed, in order.
+    pulls: VecDeque<Fault>,
     /// Applied to every request when the queue is empty (e.g. `Portal` for a whole network).
     every: Option<Fault>,
     /// Share (0–100) of uploads to cut mid-body when nothing else is planned.
@@ -104,6 +106,11 @@ impl Proxy {
         self.plan().posts.extend(faults.iter().copied());
     }
 
+    /// Queues faults for the next pulls of the change feed (`GET /v1/changes`).
+    pub fn fail_next_pulls(&self, faults: &[Fault]) {
+        self.plan().pulls.extend(faults.iter().copied());
+    }
+
     /// Applies `fault` to every request (ping included) until cleared with `None`.
     pub fn fail_every(&self, fault: Option<Fault>) {
         self.plan().every = fault;
@@ -134,8 +141,13 @@ impl Proxy {
         self.bytes_in.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    fn fault_for(&self, method: &str, body_len: usize) -> Fault {
+    fn fault_for(&self, method: &str, path: &str, body_len: usize) -> Fault {
         let mut plan = self.plan();
+        if method == "GET" && path.starts_with(claimdesk_model::wire::CHANGES_PATH) {
+            if let Some(f) = plan.pulls.pop_front() {
+                return f;
+            }
+        }
         if method == "POST" && plan.cut_over.is_some_and(|max| body_len > max) {
             return Fault::ResetMidBody;
         }
@@ -171,7 +183,8 @@ impl Proxy {
             let head = String::from_utf8_lossy(&buf[..head_len]).into_owned();
             let method = head.split(' ').next().unwrap_or_default().to_owned();
             let body_len = content_length(&head);
-            let fault = self.fault_for(&method, body_len);
+            let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+            let fault = self.fault_for(&method, &path, body_len);
             if fault != Fault::Pass {
                 self.faults_applied.fetch_add(1, Ordering::Relaxed);
             }

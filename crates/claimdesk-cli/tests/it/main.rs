@@ -4,6 +4,7 @@
 mod cli;
 mod durability;
 mod encrypt_kill;
+mod feed_kill;
 mod full_disk;
 mod logs;
 mod one_engine;

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod faults;
+mod feed;
 mod locks;
 mod nginx;
 mod replace;
