@@ -5,7 +5,7 @@ use crate::error::UiError;
 use crate::state::AppState;
 use claimdesk_model::ErrorCode;
 use claimdesk_store::{Retention, Store};
-use claimdesk_sync::alerts::Alerts;
+use claimdesk_sync::alerts::{self, Alerts};
 use claimdesk_sync::settings::SaveError;
 use claimdesk_sync::{Backoff, Engine, SyncEvent, SyncSettings, SyncStatus, Wake};
 use serde::{Deserialize, Serialize};
@@ -38,11 +38,23 @@ pub fn start(app: &AppHandle, state: &AppState) -> Option<SyncHandle> {
     let last: Arc<Mutex<Option<SyncStatus>>> = Arc::default();
     let (emitter, seen) = (app.clone(), last.clone());
     let alerts = Mutex::new(Alerts::default());
+    // The office's decisions of the pass under way, announced together when it ends.
+    let decided: Mutex<Vec<String>> = Mutex::default();
     let observer = Arc::new(move |event: SyncEvent| {
+        if let SyncEvent::Reviewed { status, .. } = &event {
+            decided
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(status.clone());
+        }
         if let SyncEvent::Status(s) = &event {
             *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some((**s).clone());
             let mut alerts = alerts.lock().unwrap_or_else(|p| p.into_inner());
             notify(&emitter, &mut alerts, &s.outbox);
+            let statuses = std::mem::take(&mut *decided.lock().unwrap_or_else(|p| p.into_inner()));
+            if let Some(alert) = alerts::decided(statuses.iter().map(String::as_str)) {
+                raise(&emitter, &alert);
+            }
         }
         let _ = emitter.emit("sync", event);
     });
@@ -59,12 +71,17 @@ fn notify(app: &AppHandle, alerts: &mut Alerts, outbox: &claimdesk_store::Outbox
         .and_then(|w| w.is_focused().ok())
         .unwrap_or(false);
     for alert in alerts.plan(outbox, focused, std::time::Instant::now()) {
-        let (title, body) = alert.text();
-        match app.notification().builder().title(title).body(body).show() {
-            Ok(()) => tracing::info!(?alert, "notification raised"),
-            // No notification service (a kiosk session): the window still shows it all.
-            Err(e) => tracing::warn!(?alert, error = %e, "notification not shown"),
-        }
+        raise(app, &alert);
+    }
+}
+
+/// Shows one OS notification.
+fn raise(app: &AppHandle, alert: &alerts::Alert) {
+    let (title, body) = alert.text();
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => tracing::info!(?alert, "notification raised"),
+        // No notification service (a kiosk session): the window still shows it all.
+        Err(e) => tracing::warn!(?alert, error = %e, "notification not shown"),
     }
 }
 

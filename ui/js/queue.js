@@ -211,6 +211,7 @@ function row(c) {
     const when = c.withdrawn_at ? formatDateTime(c.withdrawn_at) : '';
     li.append(el('p', 'problem', t('queue.withdrawn_by', { who: c.withdrawn_by || '', when })));
   }
+  if (c.review) li.append(review(c.review));
   if (c.supersedes) li.append(el('p', 'link', t('replace.replaces', { number: c.supersedes.claim_number })));
   if (c.superseded_by) li.append(el('p', 'link', t('replace.replaced_by', { number: c.superseded_by.claim_number })));
   const actions = el('div', 'row-actions', '');
@@ -249,6 +250,17 @@ function row(c) {
   }
   if (actions.childElementCount) li.append(actions);
   return li;
+}
+
+/** What the office decided: its status, its note to the counter, a tracking number. */
+function review(r) {
+  const box = el('div', `review review-${r.status}`, '');
+  box.dataset.review = r.status;
+  box.append(el('strong', 'review-status', t(`review.status.${r.status}`)));
+  if (r.note) box.append(el('span', 'review-note', r.note));
+  if (r.tracking) box.append(el('span', 'review-tracking', t('review.tracking', { tracking: r.tracking })));
+  box.title = formatDateTime(r.at);
+  return box;
 }
 
 /** What is left of a purged claim whose reference the clerk searched for. */

@@ -59,6 +59,8 @@ function onEvent(event) {
   } else if (event.type === 'claim') {
     if (!vocab.status(event.status).uploading) progress.delete(event.id);
     onChange(event.id);
+  } else if (event.type === 'reviewed') {
+    onChange(event.id);
   }
 }
 

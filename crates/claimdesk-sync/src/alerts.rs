@@ -4,6 +4,7 @@
 
 use claimdesk_model::catalogue;
 use claimdesk_model::claim::STALE_AFTER_DAYS;
+use claimdesk_model::wire::ServiceStatus;
 use claimdesk_store::OutboxSummary;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,27 @@ pub enum Alert {
         /// Claims waiting that long.
         count: u64,
     },
+    /// The office decided on `count` claims, asking more information for `more_info` of them.
+    Decided {
+        /// Claims decided on.
+        count: u64,
+        /// Of those, claims the clerk must answer.
+        more_info: u64,
+    },
+}
+
+/// The notification for the office's decisions one pass pulled (their new statuses), if any:
+/// raised whether or not the window has the keyboard, since nothing on screen moved by itself
+/// to say so.
+pub fn decided<'a>(statuses: impl IntoIterator<Item = &'a str>) -> Option<Alert> {
+    let (mut count, mut more_info) = (0, 0);
+    for s in statuses {
+        count += 1;
+        if ServiceStatus::parse(s).is_some_and(|s| s.takes_additions()) {
+            more_info += 1;
+        }
+    }
+    (count > 0).then_some(Alert::Decided { count, more_info })
 }
 
 impl Alert {
@@ -40,6 +62,14 @@ impl Alert {
                     count,
                     &[("days".to_owned(), STALE_AFTER_DAYS.to_string())],
                 ),
+            ),
+            Alert::Decided { count, more_info } => (
+                catalogue::text("notify.reviewed.title", &[]),
+                if more_info > 0 {
+                    catalogue::plural("notify.more_info", more_info, &[])
+                } else {
+                    catalogue::plural("notify.reviewed", count, &[])
+                },
             ),
         }
     }
@@ -86,6 +116,24 @@ impl Alerts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_raise_one_notification_naming_what_the_clerk_must_answer() {
+        assert_eq!(decided([]), None);
+        assert_eq!(
+            decided(["approved", "more_info_needed", "in_review"]),
+            Some(Alert::Decided {
+                count: 3,
+                more_info: 1
+            })
+        );
+        let (_, body) = Alert::Decided {
+            count: 2,
+            more_info: 0,
+        }
+        .text();
+        assert!(body.contains('2'), "{body}");
+    }
 
     fn outbox(needs_attention: u64, stale: u64) -> OutboxSummary {
         OutboxSummary {
