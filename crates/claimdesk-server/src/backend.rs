@@ -134,6 +134,14 @@ impl Backend {
         }
     }
 
+    /// Adds a line to the audit log.
+    pub async fn audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        match self {
+            Backend::Sqlite(s) => ClaimStorage::audit(s, entry).await,
+            Backend::Postgres(p) => p.audit(entry).await,
+        }
+    }
+
     /// The audit log (of one claim).
     pub async fn audit_log(&self, claim: Option<ClaimId>) -> Result<Vec<AuditEntry>, StorageError> {
         match self {
@@ -147,6 +155,30 @@ impl Backend {
         match self {
             Backend::Sqlite(s) => s.export(),
             Backend::Postgres(p) => p.export().await,
+        }
+    }
+}
+
+impl crate::sql::Db for Backend {
+    async fn query(
+        &self,
+        sql: &str,
+        params: Vec<crate::sql::Value>,
+    ) -> Result<Vec<crate::sql::Row>, StorageError> {
+        match self {
+            Backend::Sqlite(s) => s.query(sql, params).await,
+            Backend::Postgres(p) => p.query(sql, params).await,
+        }
+    }
+
+    async fn execute(
+        &self,
+        sql: &str,
+        params: Vec<crate::sql::Value>,
+    ) -> Result<u64, StorageError> {
+        match self {
+            Backend::Sqlite(s) => s.execute(sql, params).await,
+            Backend::Postgres(p) => p.execute(sql, params).await,
         }
     }
 }

@@ -25,6 +25,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/003_device_tokens.sql")),
     M::up(include_str!("migrations/004_blob_index.sql")),
     M::up(include_str!("migrations/005_review.sql")),
+    M::up(include_str!("migrations/006_office.sql")),
 ];
 
 /// The database file in the data folder.
@@ -243,8 +244,9 @@ impl Intake {
             let candidate = case_reference(random::<8>()?);
             let n = tx.execute(
                 "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
-                     claim_json, supersedes, claim_number, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?5)
+                     claim_json, supersedes, claim_number, updated_at,
+                     country, product_name, serial_number, order_id, contact_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?5, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (case_reference) DO NOTHING",
                 params![
                     payload.id.to_string(),
@@ -255,6 +257,11 @@ impl Intake {
                     json,
                     payload.supersedes.map(|s| s.to_string()),
                     claim_number(payload.id),
+                    payload.fields.country,
+                    payload.fields.product_name,
+                    payload.fields.serial_number,
+                    payload.fields.order_id,
+                    payload.fields.contact_name,
                 ],
             )?;
             if n == 1 {
@@ -653,7 +660,9 @@ impl ClaimStorage for Intake {
                 let named = !temporary
                     && s.conn()
                         .query_row(
-                            "SELECT 1 FROM attachments WHERE sha256 = ?1 LIMIT 1",
+                            "SELECT 1 FROM attachments WHERE sha256 = ?1
+                             UNION ALL SELECT 1 FROM addition_attachments WHERE sha256 = ?1
+                             LIMIT 1",
                             [&name],
                             |_| Ok(()),
                         )
@@ -676,6 +685,30 @@ impl ClaimStorage for Intake {
     async fn put_blob_file(&self, sha256: String, path: PathBuf) -> Result<()> {
         self.blocking(move |s| crate::blobs::adopt(&s.inner.blobs, &sha256, &path))
             .await
+    }
+
+    async fn device_add(&self, name: String) -> Result<String> {
+        self.blocking(move |s| s.add_device(&name)).await
+    }
+
+    async fn device_rotate(
+        &self,
+        name: String,
+        grace: std::time::Duration,
+    ) -> Result<Option<String>> {
+        self.blocking(move |s| s.rotate_device(&name, grace)).await
+    }
+
+    async fn device_revoke(&self, name: String) -> Result<bool> {
+        self.blocking(move |s| s.revoke_device(&name)).await
+    }
+
+    async fn device_list(&self) -> Result<Vec<Device>> {
+        self.blocking(|s| s.devices()).await
+    }
+
+    async fn read_blob(&self, sha256: String) -> Result<Option<Vec<u8>>> {
+        self.blocking(move |s| Ok(s.blob(&sha256))).await
     }
 
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {
@@ -720,6 +753,40 @@ impl ClaimStorage for Intake {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+}
+
+impl crate::sql::Db for Intake {
+    async fn query(
+        &self,
+        sql: &str,
+        params: Vec<crate::sql::Value>,
+    ) -> Result<Vec<crate::sql::Row>> {
+        let sql = crate::sql::for_sqlite(sql);
+        self.blocking(move |s| {
+            let conn = s.conn();
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let width = stmt.column_count();
+            let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                (0..width)
+                    .map(|i| Ok(crate::sql::Value::from_sqlite(r.get_ref(i)?)))
+                    .collect::<rusqlite::Result<crate::sql::Row>>()
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn execute(&self, sql: &str, params: Vec<crate::sql::Value>) -> Result<u64> {
+        let sql = crate::sql::for_sqlite(sql);
+        self.blocking(move |s| {
+            let n = s
+                .conn()
+                .prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(params.iter()))?;
+            Ok(n as u64)
         })
         .await
     }

@@ -10,9 +10,11 @@ pub mod blobs;
 pub mod intake;
 pub mod limits;
 pub mod metrics;
+pub mod office;
 pub mod pg;
 pub mod review;
 pub mod spool;
+pub mod sql;
 pub mod storage;
 
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +49,7 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
         .route(CLAIMS_PATH, post(api::post_claim::<S>))
         .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim::<S>))
         .route(CHANGES_PATH, get(api::get_changes::<S>))
+        .merge(office::routes::<S>())
         .route("/openapi.yaml", get(openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
@@ -69,12 +72,30 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
             limits.concurrency.max(1),
         ))
         .layer(axum::middleware::map_response(stamp))
+        .layer(axum::middleware::map_request(peer_header))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(storage)
 }
 
 async fn openapi() -> impl IntoResponse {
     ([("content-type", "application/yaml")], OPENAPI)
+}
+
+/// The connection's peer address, set on each request by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
+/// The header the office reads the peer address from: set only here, from [`Peer`]; a
+/// client's own is removed.
+pub const PEER_HEADER: &str = "x-claimdesk-peer";
+
+async fn peer_header(mut request: axum::extract::Request) -> axum::extract::Request {
+    request.headers_mut().remove(PEER_HEADER);
+    let peer = request.extensions().get::<Peer>().map(|p| p.0.to_string());
+    if let Some(value) = peer.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        request.headers_mut().insert(PEER_HEADER, value);
+    }
+    request
 }
 
 /// The header carrying a request's id: taken from the client or a proxy when it is a plain
@@ -243,8 +264,8 @@ pub async fn serve_with<S: ClaimStorage>(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, say: wait a moment rather than spin.
                         tracing::warn!(error = %e, "accept failed");
@@ -252,7 +273,14 @@ pub async fn serve_with<S: ClaimStorage>(
                         continue;
                     }
                 };
-                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let app = tower::ServiceExt::map_request(
+                    app.clone(),
+                    move |mut request: hyper::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(Peer(peer));
+                        request
+                    },
+                );
+                let service = hyper_util::service::TowerToHyperService::new(app);
                 let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {

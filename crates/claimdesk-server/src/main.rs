@@ -5,6 +5,8 @@
 
 use claimdesk_model::wire::ServiceStatus;
 use claimdesk_server::backend::{Backend, OpenError, StoreArgs};
+use claimdesk_server::office::accounts::{self, AccountError};
+use claimdesk_server::office::Role;
 use claimdesk_server::review::{Decision, ReviewError};
 use claimdesk_server::storage::{Received, StorageError};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -99,6 +101,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Office staff: who may sign in at /office.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Read-only API tokens for the retailer's systems (GET /v1/office/…).
+    ApiToken {
+        #[command(subcommand)]
+        action: ApiTokenAction,
+    },
     /// Every received claim with its case reference and attachment hashes.
     Export {
         #[command(flatten)]
@@ -143,6 +155,51 @@ enum DeviceAction {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add an office user. The password is read from standard input (one line); from a
+    /// terminal, a strong one is made up and printed once instead.
+    Add {
+        /// The user's name (letters, digits, dots, dashes, underscores).
+        name: String,
+        /// reviewer (find, inspect, decide claims) or admin (also devices and users).
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Every user: name, role, since, state.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Disable a user and end their sessions.
+    Disable {
+        /// The user's name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiTokenAction {
+    /// Make a read-only API token; prints it on standard output (and nothing else there).
+    Add {
+        /// What it is for, e.g. `erp`.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke the API tokens with this name.
+    Revoke {
+        /// The name given when it was made.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Json,
@@ -168,6 +225,10 @@ enum CliError {
     Open(#[from] OpenError),
     #[error(transparent)]
     Review(#[from] ReviewError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error("no API token is named “{0}”")]
+    UnknownToken(String),
 }
 
 fn main() -> ExitCode {
@@ -191,6 +252,8 @@ fn main() -> ExitCode {
                     true
                 }
                 CliError::Review(r) => !matches!(r, ReviewError::Storage(_)),
+                CliError::Account(a) => !matches!(a, AccountError::Storage(_)),
+                CliError::UnknownToken(_) => true,
                 _ => false,
             };
             ExitCode::from(if refused { 1 } else { 2 })
@@ -322,6 +385,75 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 Ok(())
             }
+            Command::User { action } => match action {
+                UserAction::Add { name, role, store } => {
+                    let backend = store.open().await?;
+                    let (password, made_up) = if std::io::IsTerminal::is_terminal(&std::io::stdin())
+                    {
+                        (accounts::random_hex(12)?, true)
+                    } else {
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        (line.trim_end_matches(['\n', '\r']).to_owned(), false)
+                    };
+                    accounts::add_user(&backend, &name, role, &password).await?;
+                    backend
+                        .audit(claimdesk_server::review::AuditEntry {
+                            at: claimdesk_model::now_timestamp(),
+                            actor: claimdesk_server::review::cli_actor(),
+                            address: "local".to_owned(),
+                            action: "user.add".to_owned(),
+                            claim_id: None,
+                            detail: format!("{name} ({role})"),
+                        })
+                        .await?;
+                    if made_up {
+                        println!("{password}");
+                        eprintln!("added {name} ({role}); the password above is shown once");
+                    } else {
+                        eprintln!("added {name} ({role})");
+                    }
+                    Ok(())
+                }
+                UserAction::List { store } => {
+                    let users = accounts::users(&store.open().await?).await?;
+                    let stdout = std::io::stdout();
+                    let mut out = stdout.lock();
+                    for u in users {
+                        let state = match (&u.disabled_at, &u.locked_until) {
+                            (Some(at), _) => format!("disabled {at}"),
+                            (None, Some(until)) => format!("locked until {until}"),
+                            (None, None) => "active".to_owned(),
+                        };
+                        writeln!(
+                            out,
+                            "{}\t{}\tsince {}\t{state}",
+                            u.name, u.role, u.created_at
+                        )?;
+                    }
+                    Ok(())
+                }
+                UserAction::Disable { name, store } => {
+                    accounts::disable_user(&store.open().await?, &name).await?;
+                    eprintln!("disabled {name}");
+                    Ok(())
+                }
+            },
+            Command::ApiToken { action } => match action {
+                ApiTokenAction::Add { name, store } => {
+                    let token = accounts::add_api_token(&store.open().await?, &name).await?;
+                    println!("{token}");
+                    Ok(())
+                }
+                ApiTokenAction::Revoke { name, store } => {
+                    if accounts::revoke_api_token(&store.open().await?, &name).await? {
+                        eprintln!("revoked {name}");
+                        Ok(())
+                    } else {
+                        Err(CliError::UnknownToken(name))
+                    }
+                }
+            },
             Command::Export { store, format } => {
                 let claims = store.open().await?.export().await?;
                 let stdout = std::io::stdout();
@@ -416,6 +548,13 @@ fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
         }
     };
     Ok(std::time::Duration::from_secs(secs))
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Role::names().collect();
+        format!("“{text}” is not a role; use one of {}", names.join(", "))
+    })
 }
 
 fn parse_status(text: &str) -> Result<ServiceStatus, String> {

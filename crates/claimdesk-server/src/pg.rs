@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/001_service.sql"),
     include_str!("migrations/pg/002_blob_index.sql"),
     include_str!("migrations/pg/003_review.sql"),
+    include_str!("migrations/pg/004_office.sql"),
 ];
 
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
@@ -96,8 +97,17 @@ fn s3_error(e: object_store::Error) -> StorageError {
     StorageError::Database(Box::new(e))
 }
 
+/// A database error with its causes spelled out (tokio-postgres says only "db error" at
+/// the top; what PostgreSQL said is in the source).
 fn db(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
-    StorageError::Database(Box::new(e))
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    StorageError::Database(text.into())
 }
 
 /// The PostgreSQL storage. Cloning shares the connection pool.
@@ -384,8 +394,10 @@ impl PgStore {
             let inserted = tx
                 .execute(
                     "INSERT INTO claims (id, content_sha256, case_reference, device, received_at,
-                         claim_json, supersedes, claim_number, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5) ON CONFLICT (id) DO NOTHING",
+                         claim_json, supersedes, claim_number, updated_at,
+                         country, product_name, serial_number, order_id, contact_name)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5, $9, $10, $11, $12, $13)
+                     ON CONFLICT (id) DO NOTHING",
                     &[
                         &id,
                         &hash,
@@ -395,6 +407,11 @@ impl PgStore {
                         &json,
                         &supersedes,
                         &number,
+                        &payload.fields.country,
+                        &payload.fields.product_name,
+                        &payload.fields.serial_number,
+                        &payload.fields.order_id,
+                        &payload.fields.contact_name,
                     ],
                 )
                 .await;
@@ -540,7 +557,9 @@ async fn audit_in(client: &impl deadpool_postgres::GenericClient, e: &AuditEntry
 async fn names_blob(client: &deadpool_postgres::Object, sha256: &str) -> Result<bool> {
     Ok(client
         .query_opt(
-            "SELECT 1 FROM attachments WHERE sha256 = $1 LIMIT 1",
+            "SELECT 1 FROM attachments WHERE sha256 = $1
+                             UNION ALL SELECT 1 FROM addition_attachments WHERE sha256 = $1
+                             LIMIT 1",
             &[&sha256],
         )
         .await
@@ -745,6 +764,30 @@ impl ClaimStorage for PgStore {
         }
     }
 
+    async fn device_add(&self, name: String) -> Result<String> {
+        self.add_device(&name).await
+    }
+
+    async fn device_rotate(
+        &self,
+        name: String,
+        grace: std::time::Duration,
+    ) -> Result<Option<String>> {
+        self.rotate_device(&name, grace).await
+    }
+
+    async fn device_revoke(&self, name: String) -> Result<bool> {
+        self.revoke_device(&name).await
+    }
+
+    async fn device_list(&self) -> Result<Vec<Device>> {
+        self.devices().await
+    }
+
+    async fn read_blob(&self, sha256: String) -> Result<Option<Vec<u8>>> {
+        self.blob(&sha256).await
+    }
+
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<()> {
         match &self.blobs {
             Blobs::Folder(dir) => {
@@ -916,5 +959,35 @@ impl ClaimStorage for PgStore {
                 detail: r.get(5),
             })
             .collect())
+    }
+}
+
+impl crate::sql::Db for PgStore {
+    async fn query(
+        &self,
+        sql: &str,
+        params: Vec<crate::sql::Value>,
+    ) -> Result<Vec<crate::sql::Row>> {
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let rows = self.client().await?.query(sql, &refs).await.map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| crate::sql::Value::from_postgres(r, i))
+                    .collect()
+            })
+            .collect())
+    }
+
+    async fn execute(&self, sql: &str, params: Vec<crate::sql::Value>) -> Result<u64> {
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        self.client().await?.execute(sql, &refs).await.map_err(db)
     }
 }

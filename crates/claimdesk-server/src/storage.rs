@@ -122,7 +122,7 @@ pub struct Received {
 
 /// The service's storage, as the HTTP handlers use it. Every call is async; an
 /// implementation over a blocking database runs its calls off the async worker threads.
-pub trait ClaimStorage: Clone + Send + Sync + 'static {
+pub trait ClaimStorage: crate::sql::Db {
     /// The live device holding `token`, if any.
     fn device_for_token(&self, token: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 
@@ -160,6 +160,26 @@ pub trait ClaimStorage: Clone + Send + Sync + 'static {
         sha256: String,
         path: PathBuf,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Registers a device; its token (shown once).
+    fn device_add(&self, name: String) -> impl Future<Output = Result<String>> + Send;
+
+    /// A new token for a live device, the old ones working `grace` more; `None` if no live
+    /// device has that name.
+    fn device_rotate(
+        &self,
+        name: String,
+        grace: std::time::Duration,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Revokes a device; whether a live one had that name.
+    fn device_revoke(&self, name: String) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Every device, by name.
+    fn device_list(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
+
+    /// The bytes of the blob `sha256`, if stored.
+    fn read_blob(&self, sha256: String) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
 
     /// Stores an attachment blob under its SHA-256, durably; keeps one already there.
     fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;

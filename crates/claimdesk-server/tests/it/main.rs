@@ -4,5 +4,6 @@
 mod api;
 mod contract;
 mod limits;
+mod office;
 mod pg;
 mod review;
