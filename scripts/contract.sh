@@ -34,20 +34,27 @@ trap cleanup EXIT
 # Starts `serve` with the given store arguments (no rate limit: schemathesis is one device
 # making hundreds of requests) and checks it against the contract.
 check() {
-  local token=$1 out=$2; shift 2
+  local token=$1 office=$2 out=$3; shift 3
   "$server" serve --listen 127.0.0.1:0 --rate-limit 0 "$@" >"$out.out" 2>"$out.log" &
   pids+=($!)
   for _ in $(seq 100); do grep -q '^listening on ' "$out.out" && break; sleep 0.1; done
   local url
   url=$(sed -n 's/^listening on //p' "$out.out")
+  # The device API with a device token, the office API with an office API token.
   "$venv/bin/st" --config-file crates/claimdesk-server/schemathesis.toml run "$url/openapi.yaml" \
     --header "Authorization: Bearer $token" --checks all --max-examples 50 \
+    --exclude-path-regex '^/v1/office/' \
+    --seed "${CONTRACT_SEED:-20261125}" --no-color
+  "$venv/bin/st" --config-file crates/claimdesk-server/schemathesis.toml run "$url/openapi.yaml" \
+    --header "Authorization: Bearer $office" --checks all --max-examples 50 \
+    --include-path-regex '^/v1/office/' \
     --seed "${CONTRACT_SEED:-20261125}" --no-color
 }
 
 echo "-- on the embedded SQLite store"
 token=$("$server" device add contract-check --data-dir "$data")
-check "$token" "$data/sqlite" --data-dir "$data"
+office=$("$server" api-token add contract-check --data-dir "$data")
+check "$token" "$office" "$data/sqlite" --data-dir "$data"
 
 echo "-- on PostgreSQL (a server of its own in a temporary folder), blobs in the database"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -58,4 +65,5 @@ as_postgres "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" \
   -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" -w start >/dev/null
 db="postgres://claimdesk@127.0.0.1:$port/postgres"
 token=$("$server" device add contract-check --database-url "$db" --blobs postgres)
-check "$token" "$data/pg" --database-url "$db" --blobs postgres
+office=$("$server" api-token add contract-check --database-url "$db" --blobs postgres)
+check "$token" "$office" "$data/pg" --database-url "$db" --blobs postgres

@@ -73,6 +73,12 @@ crate::vocabulary! {
         RateLimited = "rate_limited",
         /// The service holds a different claim under this id.
         ClaimConflict = "claim.conflict",
+        /// The office did not (or no longer) ask for more information on this claim.
+        AdditionNotRequested = "addition.not_requested",
+        /// A different addition was already received under this addition's id.
+        AdditionConflict = "addition.conflict",
+        /// An addition with neither a note nor an attachment.
+        AdditionEmpty = "addition.empty",
         /// The claim part is not a claim.
         ClaimJson = "claim.json",
         /// The upload is larger than the service accepts.

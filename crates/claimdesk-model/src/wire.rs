@@ -156,6 +156,50 @@ pub const MAX_REVIEW_NOTE: usize = 2000;
 /// The longest carrier tracking number.
 pub const MAX_TRACKING: usize = 64;
 
+/// The multipart part that carries an addition's JSON.
+pub const ADDITION_PART: &str = "addition";
+
+/// Where an addition to claim `claim` is posted.
+pub fn additions_path(claim: ClaimId) -> String {
+    format!("{CLAIMS_PATH}/{claim}/additions")
+}
+
+/// What the counter sends when the office asked for more information: a note and more
+/// attachments, added to the claim (which itself never changes). Its own id is its
+/// idempotency key, as a claim's is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdditionPayload {
+    /// The addition's id, minted at the counter.
+    pub id: ClaimId,
+    /// The claim it adds to.
+    pub claim_id: ClaimId,
+    /// When the clerk made it (RFC 3339, UTC).
+    pub created_at: String,
+    /// What the clerk writes to the office (may be empty if photos say it all).
+    #[serde(default)]
+    pub note: String,
+    /// One entry per attachment part, in order.
+    pub attachments: Vec<AttachmentRef>,
+}
+
+impl AdditionPayload {
+    /// SHA-256 of the canonical JSON: same id + same hash = the same addition.
+    pub fn content_hash(&self) -> String {
+        sha256_hex(&serde_json::to_vec(self).unwrap_or_default())
+    }
+}
+
+/// The service's answer to an addition (`201` first time, `200` on a replay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdditionReceipt {
+    /// The addition's id.
+    pub id: ClaimId,
+    /// The claim it was added to.
+    pub claim_id: ClaimId,
+    /// When the service first stored it.
+    pub received_at: String,
+}
+
 /// Where a device pulls what happened to its claims (`?since=<seq>`).
 pub const CHANGES_PATH: &str = "/v1/changes";
 /// The most changes one page of the feed holds.

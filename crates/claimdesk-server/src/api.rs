@@ -11,8 +11,8 @@ use axum::Extension;
 use axum::Json;
 use claimdesk_model::attachment::{megabytes, MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
 use claimdesk_model::wire::{
-    is_sha256_hex, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER, MAX_CHANGES_PAGE,
-    MAX_CLAIM_JSON,
+    is_sha256_hex, AttachmentRef, ClaimPayload, ErrorBody, CLAIM_PART, MAX_BODY_HEADER,
+    MAX_CHANGES_PAGE, MAX_CLAIM_JSON,
 };
 use claimdesk_model::{validate, ClaimId, ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
@@ -40,7 +40,7 @@ impl ApiError {
         }
     }
 
-    fn invalid(errors: Vec<FieldError>) -> Self {
+    pub(crate) fn invalid(errors: Vec<FieldError>) -> Self {
         let message = errors
             .iter()
             .map(|e| e.to_string())
@@ -60,7 +60,7 @@ impl ApiError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::RequestMalformed,
@@ -129,7 +129,7 @@ impl From<axum::extract::multipart::MultipartError> for ApiError {
     }
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::ClaimTooLarge,
@@ -150,7 +150,7 @@ pub async fn ping() -> impl IntoResponse {
 
 /// The device behind the request's bearer token, or `401`; `429` (with `Retry-After`) when
 /// that device has made more requests this minute than its share.
-async fn authenticate(
+pub(crate) async fn authenticate(
     storage: &impl ClaimStorage,
     rate: &RateLimiter,
     headers: &HeaderMap,
@@ -215,9 +215,12 @@ pub struct ChangesQuery {
     /// The last change the device has (0 for none).
     #[serde(default)]
     since: u64,
-    /// At most this many (default and maximum [`MAX_CHANGES_PAGE`]).
+    /// At most this many: 1 to [`MAX_CHANGES_PAGE`] (the default).
     limit: Option<u32>,
 }
+
+/// The largest `since` the contract allows (2^53 − 1).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// `GET /v1/changes?since=N`: the office's decisions on the asking device's own claims,
 /// numbered after `N`, oldest first. Asking again with the same `since` answers the same
@@ -235,10 +238,18 @@ pub async fn get_changes<S: ClaimStorage>(
             e.body_text()
         ))
     })?;
-    let limit = query
-        .limit
-        .unwrap_or(MAX_CHANGES_PAGE)
-        .clamp(1, MAX_CHANGES_PAGE);
+    // The contract's bound: the largest integer every JSON reader holds exactly.
+    if query.since > MAX_SAFE_INTEGER {
+        return Err(ApiError::bad_request(format!(
+            "since is at most {MAX_SAFE_INTEGER}"
+        )));
+    }
+    let limit = query.limit.unwrap_or(MAX_CHANGES_PAGE);
+    if !(1..=MAX_CHANGES_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit is 1 to {MAX_CHANGES_PAGE}"
+        )));
+    }
     let page = storage.changes(device, query.since, limit).await?;
     Ok(Json(page).into_response())
 }
@@ -341,7 +352,7 @@ async fn receive(
     }
     let payload =
         payload.ok_or_else(|| ApiError::bad_request("The upload has no “claim” part."))?;
-    let parts = match_parts(&payload, received)?;
+    let parts = match_parts(&payload.attachments, received)?;
     let bytes: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
     let stored = storage.receive(device.clone(), payload, parts).await?;
     Ok(match stored {
@@ -396,13 +407,16 @@ async fn read_claim(field: Field<'_>) -> Result<ClaimPayload, ApiError> {
 }
 
 /// Reads past a part whose bytes are not needed.
-async fn skip(mut field: Field<'_>) -> Result<(), ApiError> {
+pub(crate) async fn skip(mut field: Field<'_>) -> Result<(), ApiError> {
     while field.chunk().await?.is_some() {}
     Ok(())
 }
 
 /// The part's bytes, or `None` if it is longer than `limit`.
-async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
+pub(crate) async fn read_limited(
+    mut field: Field<'_>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await? {
         if out.len() + chunk.len() > limit {
@@ -452,8 +466,8 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
 /// and SHA-256; parts the claim does not list are refused.
 /// The spooled parts the claim lists, each checked against its size and hash, one per
 /// distinct SHA-256 (a file attached twice is one blob), in the order the claim lists them.
-fn match_parts(
-    payload: &ClaimPayload,
+pub(crate) fn match_parts(
+    attachments: &[AttachmentRef],
     mut received: HashMap<String, Spooled>,
 ) -> Result<Vec<(String, PathBuf)>, ApiError> {
     let problem = |code: ErrorCode, sha256: &str| {
@@ -461,15 +475,11 @@ fn match_parts(
             FieldError::new("attachments", code).with("sha256", sha256)
         ])
     };
-    let listed: HashSet<&str> = payload
-        .attachments
-        .iter()
-        .map(|a| a.sha256.as_str())
-        .collect();
+    let listed: HashSet<&str> = attachments.iter().map(|a| a.sha256.as_str()).collect();
     if let Some(extra) = received.keys().find(|k| !listed.contains(k.as_str())) {
         return Err(problem(ErrorCode::AttachmentsUnlisted, extra));
     }
-    for a in &payload.attachments {
+    for a in attachments {
         let Some(part) = received.get(&a.sha256) else {
             return Err(problem(ErrorCode::AttachmentsMissing, &a.sha256));
         };
@@ -478,7 +488,7 @@ fn match_parts(
         }
     }
     let mut parts = Vec::with_capacity(received.len());
-    for a in &payload.attachments {
+    for a in attachments {
         if let Some(mut part) = received.remove(&a.sha256) {
             if let Some(path) = part.take_path() {
                 parts.push((a.sha256.clone(), path));

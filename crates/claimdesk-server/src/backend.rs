@@ -181,4 +181,14 @@ impl crate::sql::Db for Backend {
             Backend::Postgres(p) => p.execute(sql, params).await,
         }
     }
+
+    async fn atomically(
+        &self,
+        steps: Vec<crate::sql::Step>,
+    ) -> Result<Option<usize>, StorageError> {
+        match self {
+            Backend::Sqlite(s) => s.atomically(steps).await,
+            Backend::Postgres(p) => p.atomically(steps).await,
+        }
+    }
 }

@@ -779,6 +779,24 @@ impl crate::sql::Db for Intake {
         .await
     }
 
+    async fn atomically(&self, steps: Vec<crate::sql::Step>) -> Result<Option<usize>> {
+        self.blocking(move |s| {
+            let mut conn = s.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (i, step) in steps.iter().enumerate() {
+                let n = tx
+                    .prepare_cached(&crate::sql::for_sqlite(&step.sql))?
+                    .execute(rusqlite::params_from_iter(step.params.iter()))?;
+                if step.must_change && n == 0 {
+                    return Ok(Some(i));
+                }
+            }
+            tx.commit()?;
+            Ok(None)
+        })
+        .await
+    }
+
     async fn execute(&self, sql: &str, params: Vec<crate::sql::Value>) -> Result<u64> {
         let sql = crate::sql::for_sqlite(sql);
         self.blocking(move |s| {

@@ -4,6 +4,7 @@
 //!
 //! The contract is `openapi.yaml` (served at `/openapi.yaml`).
 
+pub mod additions;
 pub mod api;
 pub mod backend;
 pub mod blobs;
@@ -48,6 +49,10 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
         .route(PING_PATH, get(api::ping))
         .route(CLAIMS_PATH, post(api::post_claim::<S>))
         .route(&format!("{CLAIMS_PATH}/{{id}}"), get(api::get_claim::<S>))
+        .route(
+            &format!("{CLAIMS_PATH}/{{id}}/additions"),
+            post(additions::post_addition::<S>),
+        )
         .route(CHANGES_PATH, get(api::get_changes::<S>))
         .merge(office::routes::<S>())
         .route("/openapi.yaml", get(openapi))

@@ -983,6 +983,24 @@ impl crate::sql::Db for PgStore {
             .collect())
     }
 
+    async fn atomically(&self, steps: Vec<crate::sql::Step>) -> Result<Option<usize>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        for (i, step) in steps.iter().enumerate() {
+            let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = step
+                .params
+                .iter()
+                .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
+            let n = tx.execute(step.sql.as_str(), &refs).await.map_err(db)?;
+            if step.must_change && n == 0 {
+                return Ok(Some(i));
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(None)
+    }
+
     async fn execute(&self, sql: &str, params: Vec<crate::sql::Value>) -> Result<u64> {
         let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
             .iter()

@@ -73,6 +73,36 @@ impl From<i64> for Value {
 /// A row: its columns in `SELECT` order.
 pub type Row = Vec<Value>;
 
+/// One statement of an all-or-nothing batch ([`Db::atomically`]).
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The statement, with `$N` placeholders.
+    pub sql: String,
+    /// Its values.
+    pub params: Vec<Value>,
+    /// Whether the batch stops (and rolls back) when this step changes no row.
+    pub must_change: bool,
+}
+
+impl Step {
+    /// A step whose row count does not matter.
+    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Step {
+        Step {
+            sql: sql.into(),
+            params,
+            must_change: false,
+        }
+    }
+
+    /// A step that must change a row, else nothing of the batch is kept.
+    pub fn must_change(sql: impl Into<String>, params: Vec<Value>) -> Step {
+        Step {
+            must_change: true,
+            ..Step::new(sql, params)
+        }
+    }
+}
+
 /// A store that runs shared statements.
 pub trait Db: Clone + Send + Sync + 'static {
     /// Runs a query; its rows.
@@ -88,6 +118,14 @@ pub trait Db: Clone + Send + Sync + 'static {
         sql: &str,
         params: Vec<Value>,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Runs `steps` in one transaction (SQLite: immediate; PostgreSQL: read committed, with
+    /// the row locks its statements take): all of them, or — when a
+    /// [`Step::must_change`] step changes no row — none; then `Some(index)` of that step.
+    fn atomically(
+        &self,
+        steps: Vec<Step>,
+    ) -> impl Future<Output = Result<Option<usize>, StorageError>> + Send;
 }
 
 /// `sql` with `$N` placeholders written as SQLite's `?N`.

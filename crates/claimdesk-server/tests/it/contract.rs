@@ -73,6 +73,10 @@ fn channels_are_the_rust_ones() {
 fn the_receipts_statuses_are_the_rust_ones() {
     assert_eq!(enum_of("Receipt", "status"), names(ServiceStatus::names()));
     assert_eq!(enum_of("Change", "status"), names(ServiceStatus::names()));
+    assert_eq!(
+        enum_of("OfficeClaim", "status"),
+        names(ServiceStatus::names())
+    );
 }
 
 /// The `status IN (...)` list of a migration's CHECK.

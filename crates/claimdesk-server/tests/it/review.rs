@@ -4,7 +4,11 @@
 //! has no gap and no repeat however the decisions interleave.
 
 use crate::api::{claim, form};
-use claimdesk_model::wire::{ChangesPage, ClaimPayload, Receipt, ServiceStatus};
+use claimdesk_model::wire::{
+    sha256_hex, AdditionPayload, AdditionReceipt, AttachmentRef, ChangesPage, ClaimPayload,
+    Receipt, ServiceStatus,
+};
+use claimdesk_model::{ClaimId, Kind};
 use claimdesk_server::backend::Backend;
 use claimdesk_server::intake::Intake;
 use claimdesk_server::pg::{Blobs, PgStore};
@@ -188,6 +192,96 @@ async fn the_review_suite(backend: Backend, cli_store: &[&str]) {
         ("user:ann", "192.0.2.7", "in_review → more_info_needed")
     );
 
+    // The counter answers "more information needed" with an addition, exactly once.
+    let label = b"serial label photo".as_slice();
+    let addition = AdditionPayload {
+        id: ClaimId::new(),
+        claim_id: a.id,
+        created_at: "2026-11-26T10:00:00.000Z".into(),
+        note: "Photo of the label attached.".into(),
+        attachments: vec![AttachmentRef {
+            sha256: sha256_hex(label),
+            kind: Kind::SerialLabel,
+            media_type: "image/jpeg".into(),
+            byte_size: label.len() as u64,
+            original_name: "label.jpg".into(),
+        }],
+    };
+    let add = |token: &str, addition: &AdditionPayload| {
+        let json = serde_json::to_vec(addition).expect("json");
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "addition",
+                reqwest::multipart::Part::bytes(json)
+                    .mime_str("application/json")
+                    .expect("mime"),
+            )
+            .part(
+                sha256_hex(label),
+                reqwest::multipart::Part::bytes(label.to_vec()),
+            );
+        reqwest::Client::new()
+            .post(format!("{url}/v1/claims/{}/additions", addition.claim_id))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(
+        add(&t2, &addition).await.expect("post").status(),
+        404,
+        "not its claim"
+    );
+    let first = add(&t1, &addition).await.expect("post");
+    assert_eq!(first.status(), 201);
+    let receipt: AdditionReceipt = first.json().await.expect("receipt");
+    let again = add(&t1, &addition).await.expect("post");
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.json::<AdditionReceipt>().await.expect("receipt"),
+        receipt
+    );
+    let other = AdditionPayload {
+        note: "Something else.".into(),
+        ..addition.clone()
+    };
+    let conflict = add(&t1, &other).await.expect("post");
+    assert_eq!(conflict.status(), 409);
+    assert!(conflict
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("addition.conflict"));
+    let late = AdditionPayload {
+        id: ClaimId::new(),
+        ..addition.clone()
+    };
+    let refused = add(&t1, &late).await.expect("post");
+    assert_eq!(refused.status(), 409, "the claim is in review again");
+    assert!(refused
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("addition.not_requested"));
+    let back = changes(&url, &t1, "since=4").await;
+    assert_eq!(
+        (back.changes[0].claim_id, back.changes[0].status.as_str()),
+        (a.id, "in_review")
+    );
+    let detail = claimdesk_server::office::claims::detail(&backend, a.id)
+        .await
+        .expect("detail")
+        .expect("claim");
+    assert_eq!(detail.additions.len(), 1);
+    assert_eq!(detail.additions[0].note, "Photo of the label attached.");
+    assert_eq!(detail.additions[0].attachments[0].sha256, sha256_hex(label));
+    assert_eq!(
+        claimdesk_server::office::claims::attachment_type(&backend, a.id, &sha256_hex(label))
+            .await
+            .expect("type")
+            .as_deref(),
+        Some("image/jpeg")
+    );
+
     // The command line does the same from a script.
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = args.to_vec();
@@ -217,7 +311,7 @@ async fn the_review_suite(backend: Backend, cli_store: &[&str]) {
     assert!(said.contains("can become: closed"), "{said}");
     let unknown = run(&["review", &number, "--status", "lost"]);
     assert_eq!(unknown.status.code(), Some(2));
-    let last = changes(&url, &t1, "since=4").await;
+    let last = changes(&url, &t1, "since=5").await;
     assert_eq!(
         last.changes[0].tracking.as_deref(),
         Some("1Z999AA10123456784")
