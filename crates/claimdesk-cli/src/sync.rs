@@ -39,6 +39,7 @@ pub fn engine(
                 }
             }
             SyncEvent::Reviewed { id, status } => println!("reviewed {id} {status}"),
+            SyncEvent::Answer { claim_id, status } => println!("answer {status} {claim_id}"),
             SyncEvent::Progress { .. } => {}
         }
     });
@@ -66,6 +67,9 @@ pub fn once(mut engine: Engine, out: &mut impl Write) -> Result<Finished, CliErr
             "needs_attention {id} {}: {}",
             problem.code, problem.message
         )?;
+    }
+    for a in &report.answered {
+        writeln!(out, "answered {} {}", a.claim_id, a.id)?;
     }
     for a in &report.reviewed {
         writeln!(out, "reviewed {} {}", a.id, a.status)?;

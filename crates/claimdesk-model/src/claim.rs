@@ -339,6 +339,9 @@ pub struct ClaimSummary {
     pub superseded_by: Option<ClaimLink>,
     /// What the office decided, once the service's feed said so.
     pub review: Option<Review>,
+    /// Where the clerk's latest answer to "more information needed" stands, if there is one
+    /// (`draft` while being written).
+    pub answer: Option<Status>,
 }
 
 /// The office's latest decision on a sent claim, as the counter shows it.

@@ -96,7 +96,9 @@ pub(crate) fn summary_select() -> &'static str {
                  supersedes,
                  (SELECT r.id FROM claims r WHERE r.supersedes = claims.id AND r.status <> '{}'
                   ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
-                 review_status, review_note, review_tracking, reviewed_at
+                 review_status, review_note, review_tracking, reviewed_at,
+                 (SELECT a.status FROM additions a WHERE a.claim_id = claims.id
+                  ORDER BY a.created_at DESC, a.id DESC LIMIT 1)
              FROM claims",
             Status::Withdrawn.as_str()
         )
@@ -131,6 +133,9 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
         }),
         None => None,
     };
+    let answer = r
+        .get::<_, Option<String>>(19)?
+        .and_then(|s| s.parse::<Status>().ok());
     Ok(parse_head(&id, &status).map(|(id, status)| ClaimSummary {
         claim_number: claimdesk_model::claim_number::claim_number(id),
         id,
@@ -151,6 +156,7 @@ pub(crate) fn read_summary(r: &Row<'_>) -> rusqlite::Result<Result<ClaimSummary>
         supersedes,
         superseded_by,
         review,
+        answer,
     }))
 }
 

@@ -6,6 +6,7 @@
 //! Also here: where the data folder is ([`paths`]) and the export/import formats
 //! ([`records`]).
 
+pub mod additions;
 mod attachments;
 pub mod bundle;
 mod cipher;
@@ -113,6 +114,12 @@ pub enum StoreError {
     /// A stored row could not be read back (a status or id this build does not know).
     #[error("a stored claim could not be read: {0}")]
     Corrupt(String),
+    /// The office is not asking for more information on this claim.
+    #[error("the office is not asking for more information on claim {0}")]
+    NotRequested(ClaimId),
+    /// An answer with neither a note nor a photo.
+    #[error("write a note or add a photo before sending the answer")]
+    EmptyAddition,
     /// The vault holding the database key or device token failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -148,6 +155,8 @@ impl StoreError {
             StoreError::WasQueued(_) => ErrorCode::ClaimWasQueued,
             StoreError::Invalid(_) => ErrorCode::Validation,
             StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
+            StoreError::NotRequested(_) => ErrorCode::AdditionNotRequested,
+            StoreError::EmptyAddition => ErrorCode::AdditionEmpty,
             StoreError::TooManyAttachments => ErrorCode::AttachmentsTooMany,
             StoreError::Vault(_) => ErrorCode::StoreVault,
             StoreError::KeyMissing { .. } => ErrorCode::StoreKeyMissing,

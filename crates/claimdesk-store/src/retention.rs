@@ -169,6 +169,11 @@ impl Store {
                 "DELETE FROM attachments WHERE claim_id IN
                      (SELECT id FROM claims WHERE status = ?1 AND updated_at < ?2)",
                 params![sent, cut.photos],
+            )? + tx.execute(
+                "DELETE FROM addition_attachments WHERE addition_id IN
+                     (SELECT a.id FROM additions a JOIN claims c ON c.id = a.claim_id
+                      WHERE c.status = ?1 AND c.updated_at < ?2)",
+                params![sent, cut.photos],
             )?;
             tx.execute(
                 "UPDATE claims SET photos_purged_at = ?3

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_proof.sql"),
     include_str!("migrations/010_supersedes.sql"),
     include_str!("migrations/011_review.sql"),
+    include_str!("migrations/012_additions.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,11 +1,14 @@
 //! The HTTP side of sending: the preflight and the multipart upload (reqwest, rustls).
 
-use crate::outcome::{classify, classify_changes, classify_ping, Answer, SyncError};
+use crate::outcome::{
+    classify, classify_addition, classify_changes, classify_ping, Answer, SyncError,
+};
 use claimdesk_model::wire::{
-    ChangesPage, Receipt, CHANGES_PATH, CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH,
-    SERVER_HEADER,
+    additions_path, AdditionReceipt, ChangesPage, Receipt, ADDITION_PART, CHANGES_PATH,
+    CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
 };
 use claimdesk_model::ClaimId;
+use claimdesk_store::additions::OutgoingAddition;
 use claimdesk_store::Outgoing;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Body, Url};
@@ -174,6 +177,38 @@ impl Client {
         let head = Head::of(&response);
         let body = response.bytes().await.map_err(network_error)?;
         classify_changes(since, head.answer(&body))
+    }
+
+    /// Posts one addition (the `addition` JSON, then one part per attachment).
+    pub async fn send_addition(
+        &self,
+        out: &OutgoingAddition,
+    ) -> Result<AdditionReceipt, SyncError> {
+        let json = serde_json::to_vec(&out.payload).unwrap_or_default();
+        let mut form = Form::new().part(
+            ADDITION_PART,
+            Part::bytes(json)
+                .mime_str("application/json")
+                .map_err(network_error)?,
+        );
+        for (a, data) in out.payload.attachments.iter().zip(&out.parts) {
+            let part = Part::bytes(data.clone())
+                .file_name(a.sha256.clone())
+                .mime_str(&a.media_type)
+                .map_err(network_error)?;
+            form = form.part(a.sha256.clone(), part);
+        }
+        let response = self
+            .http
+            .post(self.url(&additions_path(out.payload.claim_id))?)
+            .bearer_auth(&self.config.token)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let head = Head::of(&response);
+        let body = response.bytes().await.map_err(network_error)?;
+        classify_addition(out.payload.id, head.answer(&body))
     }
 
     /// The service's address, as the feed's cursor is kept under it.

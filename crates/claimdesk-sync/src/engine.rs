@@ -6,7 +6,7 @@ use crate::outcome::SyncError;
 use crate::schedule::{Backoff, PassOutcome, Schedule, Stop, Wait, Wake};
 use crate::settings::SyncSettings;
 use claimdesk_model::attachment::megabytes;
-use claimdesk_model::wire::{ErrorBody, Receipt};
+use claimdesk_model::wire::{AdditionReceipt, ErrorBody, Receipt};
 use claimdesk_model::{ClaimId, ErrorCode, Status};
 use claimdesk_store::lock::{self, FolderLock};
 use claimdesk_store::review::Applied;
@@ -30,6 +30,13 @@ pub enum SyncEvent {
         sent: u64,
         /// Bytes in all.
         total: u64,
+    },
+    /// The clerk's answer to "more information needed" changed state.
+    Answer {
+        /// The claim it answers.
+        claim_id: ClaimId,
+        /// The answer's state: `sending`, `sent`, `ready` or `needs_attention`.
+        status: Status,
     },
     /// The office decided something about a sent claim.
     Reviewed {
@@ -113,6 +120,8 @@ pub struct PassReport {
     pub rejected: Vec<(ClaimId, ErrorBody)>,
     /// The office's decisions pulled from the service and applied here.
     pub reviewed: Vec<Applied>,
+    /// Answers to "more information needed" the service received.
+    pub answered: Vec<AdditionReceipt>,
     /// Why the pass stopped early (the connection or the service), if it did.
     pub stopped: Option<SyncError>,
     /// The service could not be reached at all (its preflight failed to connect), as opposed
@@ -283,7 +292,47 @@ impl Engine {
                 }
             }
         }
+        if let Some(stop) = self.send_additions(client, report).await? {
+            return Ok(Some(stop));
+        }
         self.pull_changes(client, report).await
+    }
+
+    /// Sends the clerk's queued answers, oldest first, as claims are sent: a refusal sets
+    /// that one aside; a connection or service problem stops the pass.
+    async fn send_additions(
+        &mut self,
+        client: &Client,
+        report: &mut PassReport,
+    ) -> Result<Option<SyncError>> {
+        while let Some(out) = self.store.pick_next_addition()? {
+            let (id, claim_id) = (out.payload.id, out.payload.claim_id);
+            self.emit_answer(claim_id, Status::Sending);
+            match client.send_addition(&out).await {
+                Ok(receipt) => {
+                    tracing::info!(claim = %claim_id, addition = %id, "answer sent");
+                    self.store.record_addition_sent(&receipt)?;
+                    self.emit_answer(claim_id, Status::Sent);
+                    report.answered.push(receipt);
+                }
+                Err(e) if e.is_permanent() => {
+                    tracing::warn!(claim = %claim_id, addition = %id, code = %e.code(), "answer refused; waits for the clerk");
+                    self.store.record_addition_rejected(id, &e.problem())?;
+                    self.emit_answer(claim_id, Status::NeedsAttention);
+                }
+                Err(e) => {
+                    tracing::warn!(claim = %claim_id, addition = %id, code = %e.code(), error = %e, "answer not sent; will retry");
+                    self.store.record_addition_retry(id, &e.problem())?;
+                    self.emit_answer(claim_id, Status::Ready);
+                    return Ok(Some(e));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn emit_answer(&self, claim_id: ClaimId, status: Status) {
+        (self.observer)(SyncEvent::Answer { claim_id, status });
     }
 
     /// Pulls the office's decisions on this device's claims, page by page, each page applied

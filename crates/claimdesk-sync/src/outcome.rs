@@ -4,7 +4,7 @@
 //! success. A `200` from a hotel Wi-Fi login page, or a redirect to one, is never taken for
 //! a delivered claim.
 
-use claimdesk_model::wire::{is_case_reference, ChangesPage, ErrorBody, Receipt};
+use claimdesk_model::wire::{is_case_reference, AdditionReceipt, ChangesPage, ErrorBody, Receipt};
 use claimdesk_model::{catalogue, ClaimId, ErrorCode};
 use std::time::Duration;
 
@@ -150,6 +150,30 @@ pub fn classify(id: ClaimId, answer: Answer<'_>) -> Result<Receipt, SyncError> {
     match status {
         200 | 201 => match serde_json::from_slice::<Receipt>(answer.body) {
             Ok(r) if r.id == id && is_case_reference(&r.case_reference) => Ok(r),
+            _ => Err(SyncError::ServerError { status }),
+        },
+        300..=399 => Err(SyncError::LoginRequired(format!(
+            "redirected to {}",
+            answer.location.unwrap_or("another address")
+        ))),
+        401 | 403 => Err(SyncError::Unauthorized),
+        _ => Err(SyncError::Rejected {
+            status,
+            problem: Box::new(rejection(status, answer.body)),
+        }),
+    }
+}
+
+/// Decides what the answer to posting addition `id` means: as for a claim, only the
+/// service's own `200`/`201` with this addition's receipt is success.
+pub fn classify_addition(id: ClaimId, answer: Answer<'_>) -> Result<AdditionReceipt, SyncError> {
+    if let Some(e) = busy_or_foreign(answer) {
+        return Err(e);
+    }
+    let status = answer.status;
+    match status {
+        200 | 201 => match serde_json::from_slice::<AdditionReceipt>(answer.body) {
+            Ok(r) if r.id == id => Ok(r),
             _ => Err(SyncError::ServerError { status }),
         },
         300..=399 => Err(SyncError::LoginRequired(format!(

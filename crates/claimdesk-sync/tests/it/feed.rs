@@ -173,3 +173,86 @@ async fn pulls_alternating_between_two_replicas_miss_and_repeat_nothing() {
         assert_eq!(row.review.expect("review").note, "round 1");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clerks_answer_is_added_to_the_claim_exactly_once_through_a_lost_answer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&dir.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let client = dir.path().join("client");
+    let ids = {
+        let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+        queue_claims(&mut store, 1, 1, 5_000)
+    };
+    let mut e = engine(&client, &proxy.url, &server.token);
+    e.pass().await.expect("pass");
+    let id = ids[0];
+    // Before the office asks, there is nothing to answer.
+    let mut store = Store::open_dir(&client, &Vault::for_tests(&client)).expect("store");
+    assert!(matches!(
+        store.save_addition_note(id, "early"),
+        Err(claimdesk_store::StoreError::NotRequested(_))
+    ));
+    for status in [ServiceStatus::InReview, ServiceStatus::MoreInfoNeeded] {
+        server
+            .intake
+            .review(
+                &id.to_string(),
+                &decide(status, "A photo of the serial label, please."),
+            )
+            .expect("review");
+    }
+    e.pass().await.expect("pass");
+
+    // The clerk writes the answer and adds the photo; it is queued.
+    store
+        .save_addition_note(id, "Label photo attached.")
+        .expect("note");
+    let label = claimdesk_testkit::photo(7, 3_000);
+    store
+        .add_addition_attachment(
+            id,
+            claimdesk_model::Kind::SerialLabel,
+            "label.jpg",
+            &label.as_new(),
+        )
+        .expect("photo");
+    store.queue_addition(ids[0]).expect("queued");
+    assert!(
+        matches!(
+            store.queue_addition(id),
+            Err(claimdesk_store::StoreError::EmptyAddition)
+        ),
+        "a second, empty answer is refused"
+    );
+    drop(store);
+
+    // The service stores it but its answer is lost; the retry gets the first receipt.
+    proxy.fail_next_posts(&[Fault::ResetAfterCommit]);
+    let lost = e.pass().await.expect("pass");
+    assert!(lost.stopped.is_some());
+    assert!(lost.answered.is_empty());
+    let sent = e.pass().await.expect("pass");
+    assert_eq!(sent.answered.len(), 1);
+    assert_eq!(
+        sent.reviewed
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect::<Vec<_>>(),
+        ["in_review"],
+        "the claim is back in review, and the counter hears it"
+    );
+    let detail = claimdesk_server::office::claims::detail(&server.intake, id)
+        .await
+        .expect("detail")
+        .expect("claim");
+    assert_eq!(detail.additions.len(), 1, "exactly once");
+    assert_eq!(detail.additions[0].note, "Label photo attached.");
+    assert_eq!(detail.additions[0].attachments.len(), 1);
+    let row = e.store().summary(id).expect("row").expect("claim");
+    assert_eq!(row.answer, Some(claimdesk_model::Status::Sent));
+    assert_eq!(row.review.expect("review").status, "in_review");
+    let sent = e.store().additions(id).expect("additions");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].sent_at.is_some());
+}
