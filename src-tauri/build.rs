@@ -30,6 +30,11 @@ const COMMANDS: &[&str] = &[
     "print_receipt",
     "edit_claim",
     "export_claims",
+    "answer",
+    "answer_note",
+    "answer_attach",
+    "answer_remove",
+    "answer_send",
 ];
 
 fn main() {

@@ -1,6 +1,7 @@
 //! The ClaimDesk desktop shell: opens the store, registers the commands, shows the window.
 //! Everything worth testing lives in the crates under `crates/`.
 
+mod answer;
 mod attach;
 mod clipboard;
 mod commands;
@@ -112,6 +113,11 @@ pub fn run() {
             commands::export_claims,
             attach::attach_files,
             attach::attach_dialog,
+            answer::answer,
+            answer::answer_note,
+            answer::answer_attach,
+            answer::answer_remove,
+            answer::answer_send,
             attach::attach_pasted,
             attach::attach_clipboard,
             attach::list_attachments,

@@ -1,6 +1,8 @@
 //! End to end in the real window: the app under Xvfb, driven over WebDriver
 //! (tauri-driver + WebKitWebDriver). Run with `xvfb-run -a cargo test --test e2e`.
 
+#[path = "support/chrome.rs"]
+mod chrome;
 #[path = "support/driver.rs"]
 mod driver;
 
@@ -1766,4 +1768,270 @@ async fn a_japanese_counter_enters_the_address_in_japans_order() {
         "the Japanese form, stored ISO"
     );
     assert_eq!(claims[0].fields.region, "東京都");
+}
+
+/// Saves a screenshot of the office page in `target/e2e` (for the README).
+async fn office_shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    std::fs::write(dir.join(name), png).expect("write screenshot");
+}
+
+/// Waits until the office page (reloaded each time) satisfies `condition`.
+async fn office_until(c: &Client, url: &str, condition: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        c.goto(url).await.expect("goto");
+        if js(c, condition).await == serde_json::Value::Bool(true) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the office never showed: {condition}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn office_decide(o: &Client, status: &str, note: &str, tracking: &str) {
+    o.find(Locator::Css(&format!("#status-{status}")))
+        .await
+        .expect("the status is offered")
+        .click()
+        .await
+        .expect("choose");
+    let field = o.find(Locator::Id("note")).await.expect("note");
+    field.clear().await.expect("clear");
+    field.send_keys(note).await.expect("type note");
+    if !tracking.is_empty() {
+        o.find(Locator::Id("tracking-input"))
+            .await
+            .expect("tracking")
+            .send_keys(tracking)
+            .await
+            .expect("type tracking");
+    }
+    o.find(Locator::Css("form[action$='/review'] button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("record");
+    wait_for(
+        o,
+        &format!(
+            "document.getElementById('current-status').textContent.trim() === '{}'",
+            {
+                let words = status.replace('_', " ");
+                let mut chars = words.chars();
+                chars
+                    .next()
+                    .map(|f| f.to_uppercase().chain(chars).collect::<String>())
+                    .unwrap_or_default()
+            }
+        ),
+    )
+    .await;
+}
+
+/// The whole loop: a claim sent from the counter is found in the office (a real Chromium) by
+/// its serial, its photo opened, more information asked for; the counter (the real window)
+/// shows the request after its next sync, the clerk answers with a note and a photo, the
+/// office sees the answer, approves and ships with a tracking number, and the counter shows it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
+    let _serial = SERIAL.lock().await;
+    let server_dir = tempfile::tempdir().expect("tmp");
+    let intake = claimdesk_server::intake::Intake::open(server_dir.path()).expect("intake");
+    let token = intake.add_device("counter-1").expect("device");
+    claimdesk_server::office::accounts::add_user(
+        &intake,
+        "ann",
+        claimdesk_server::office::Role::Reviewer,
+        "correct horse battery",
+    )
+    .await
+    .expect("reviewer");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(claimdesk_server::serve(
+        listener,
+        intake.clone(),
+        std::future::pending(),
+    ));
+    // `localhost`: the browser keeps the office's Secure cookies for it without TLS.
+    let office = format!("http://localhost:{port}");
+    let driver = Driver::start_with(&[
+        ("CLAIMDESK_SERVER_URL", &format!("http://127.0.0.1:{port}/")),
+        ("CLAIMDESK_DEVICE_TOKEN", &token),
+    ]);
+
+    // A claim with a receipt photo, queued at the counter.
+    let fields = claimdesk_model::ClaimFields {
+        contact_name: "Jana Schmidt".into(),
+        serial_number: "SN-E2E-4711".into(),
+        ..claimdesk_model::sample::valid_fields()
+    };
+    let id = claimdesk_model::ClaimId::new();
+    {
+        let mut store = driver.store();
+        let processed =
+            claimdesk_photos::process(&photo_jpeg(640, 480), &claimdesk_photos::Options::default())
+                .expect("photo");
+        store
+            .add_attachment(
+                id,
+                claimdesk_model::Kind::Receipt,
+                "receipt.jpg",
+                &processed.as_new(),
+            )
+            .expect("photo");
+        store.submit(id, &fields).expect("queued");
+    }
+    let queued = driver.store().get(id).expect("get").expect("claim").fields;
+    let c = driver.open_app().await;
+    let row = format!("#queue-list li[data-id=\"{id}\"]");
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row}').dataset.status === 'sent'"),
+    )
+    .await;
+
+    // The office: sign in by keyboard, find the claim by its serial, open it and its photo.
+    let chrome = chrome::Chrome::start().await;
+    let o = &chrome.client;
+    o.goto(&format!("{office}/office/")).await.expect("office");
+    o.find(Locator::Id("name"))
+        .await
+        .expect("name")
+        .send_keys("ann")
+        .await
+        .expect("type");
+    o.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&format!("correct horse battery{ENTER}"))
+        .await
+        .expect("type");
+    wait_for(o, "location.pathname === '/office/claims'").await;
+    o.find(Locator::Id("serial"))
+        .await
+        .expect("serial")
+        .send_keys(&format!("e2e-4711{ENTER}"))
+        .await
+        .expect("search");
+    wait_for(
+        o,
+        &format!("document.querySelector('a[href=\"/office/claims/{id}\"]') !== null"),
+    )
+    .await;
+    office_shot(o, "office-list.png").await;
+    o.find(Locator::Css(&format!("a[href='/office/claims/{id}']")))
+        .await
+        .expect("the claim")
+        .click()
+        .await
+        .expect("open");
+    wait_for(o, "document.querySelector('.attachments img') !== null").await;
+    wait_for(o, "document.querySelector('.attachments img').complete && document.querySelector('.attachments img').naturalWidth > 0").await;
+    let photo = js_string(o, "document.querySelector('.attachments a').href").await;
+    let claim_page = js_string(o, "location.href").await;
+    office_decide(o, "in_review", "", "").await;
+    office_decide(
+        o,
+        "more_info_needed",
+        "A photo of the serial label, please.",
+        "",
+    )
+    .await;
+    office_shot(o, "office-claim.png").await;
+    o.goto(&photo).await.expect("full size");
+    wait_for(
+        o,
+        "document.images.length === 1 && document.images[0].naturalWidth > 0",
+    )
+    .await;
+    o.goto(&claim_page).await.expect("back");
+
+    // The counter hears it at its next sync.
+    click(&c, "send-now").await;
+    wait_for(&c, &format!("document.querySelector('{row} .review-note') !== null && document.querySelector('{row} .review-note').textContent.includes('serial label')")).await;
+    wait_for(
+        &c,
+        &format!("document.querySelector('{row} .answer') !== null"),
+    )
+    .await;
+    screenshot(&c, "more-info.png").await;
+
+    // The clerk answers with a note and a photo through the file dialog.
+    js(
+        &c,
+        &format!("document.querySelector('{row} .answer').click()"),
+    )
+    .await;
+    wait_for(&c, "document.getElementById('answer-dialog').open").await;
+    type_into(&c, "answer-note", "Here is the label.").await;
+    let label = tempfile::tempdir().expect("tmp");
+    let label_file = label.path().join("label.jpg");
+    std::fs::write(&label_file, photo_jpeg(400, 300)).expect("label photo");
+    js(
+        &c,
+        "setTimeout(() => document.getElementById('answer-add').click(), 0) && 1",
+    )
+    .await;
+    let chosen = label_file.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Attach receipts and photos", &chosen))
+        .await
+        .expect("dialog");
+    wait_for(
+        &c,
+        "document.querySelectorAll('#answer-photos li').length === 1",
+    )
+    .await;
+    screenshot(&c, "answer.png").await;
+    click(&c, "answer-send").await;
+    wait_for(&c, "!document.getElementById('answer-dialog').open").await;
+    click(&c, "send-now").await;
+    wait_for(&c, &format!("document.querySelector('{row} .answer-state') !== null && document.querySelector('{row}').querySelector('.answer-sent') !== null")).await;
+
+    // The office sees the answer, approves and ships.
+    office_until(
+        o,
+        &claim_page,
+        "document.querySelector('.addition-note') !== null",
+    )
+    .await;
+    let said = js_string(o, "document.querySelector('.addition-note').textContent").await;
+    assert_eq!(said, "Here is the label.");
+    wait_for(o, "[...document.querySelectorAll('.addition img')].every((i) => i.complete && i.naturalWidth > 0)").await;
+    office_decide(o, "approved", "Approved.", "").await;
+    office_decide(
+        o,
+        "replacement_shipped",
+        "Replacement on its way.",
+        "1Z999AA10123456784",
+    )
+    .await;
+
+    // The counter shows it.
+    click(&c, "send-now").await;
+    wait_for(&c, &format!("document.querySelector('{row} .review-tracking') !== null && document.querySelector('{row} .review-tracking').textContent.includes('1Z999AA10123456784')")).await;
+    let shown = js_string(
+        &c,
+        &format!("document.querySelector('{row} .review').textContent"),
+    )
+    .await;
+    assert!(shown.contains("Replacement shipped"), "{shown}");
+    screenshot(&c, "shipped.png").await;
+    c.close().await.expect("close");
+    let stored = intake.export().expect("export");
+    assert_eq!(stored.len(), 1, "one claim, never sent twice");
+    assert_eq!(stored[0].status, "replacement_shipped");
+    let answers = driver.store().additions(id).expect("answers");
+    assert_eq!(answers.len(), 1, "one answer, no stray draft");
+    let kept = driver.store().get(id).expect("get").expect("claim");
+    assert_eq!(kept.fields, queued, "the sent claim is never altered");
 }

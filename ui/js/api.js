@@ -38,6 +38,11 @@ export const saveReceipt = (id, paper) => invoke('save_receipt', { id, paper });
 export const printReceipt = (id) => invoke('print_receipt', { id });
 export const exportClaims = () => invoke('export_claims');
 export const openLogFolder = () => invoke('open_log_folder');
+export const answer = (claim) => invoke('answer', { claim });
+export const answerNote = (claim, note) => invoke('answer_note', { claim, note });
+export const answerAttach = (claim) => invoke('answer_attach', { claim });
+export const answerRemove = (claim, photo) => invoke('answer_remove', { claim, photo });
+export const answerSend = (claim) => invoke('answer_send', { claim });
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 
 /** Any rejection as the one error shape, whatever threw it. */

@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import * as form from './form.js';
 import * as queue from './queue.js';
+import * as answer from './answer.js';
 import * as attachments from './attachments.js';
 import * as sync from './sync.js';
 import * as vocab from './vocab.js';
@@ -414,8 +415,12 @@ async function main() {
   });
   wire();
   help.setup();
-  queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, replace: replaceClaim, receipt: receipt.open, summary: sync.showSummary });
+  queue.setup({ open: openDraft, edit: editQueued, withdraw: askWithdraw, replace: replaceClaim, receipt: receipt.open, answer: answer.open, summary: sync.showSummary });
   receipt.setup(notice);
+  answer.setup((text, kind, id) => {
+    notice(text, kind);
+    if (id) queue.update(id);
+  });
   $('notice-receipt').addEventListener('click', (ev) => receipt.open(ev.currentTarget.dataset.id));
   await sync.setup({ changed: queue.update, notice, count: queue.showCount, language: switchLanguage, languages: data.languages });
   showDisk(data.disk);

@@ -15,6 +15,7 @@ let onWithdraw = () => {};
 let onEdit = () => {};
 let onReplace = () => {};
 let onReceipt = () => {};
+let onAnswer = () => {};
 let onSummary = () => {};
 let current = null; // the claim in the form
 let next = null; // where the next page starts
@@ -43,8 +44,9 @@ const filtered = () => ['queue-search', 'queue-status', 'queue-from', 'queue-to'
  * sends a refused one as a new claim, `receipt(id)` opens its receipt, `summary(s)` gets the
  * counts.
  */
-export function setup({ open, edit, withdraw, replace, receipt, summary }) {
+export function setup({ open, edit, withdraw, replace, receipt, answer, summary }) {
   onReceipt = receipt;
+  onAnswer = answer;
   onOpen = open;
   onEdit = edit;
   onReplace = replace;
@@ -212,6 +214,10 @@ function row(c) {
     li.append(el('p', 'problem', t('queue.withdrawn_by', { who: c.withdrawn_by || '', when })));
   }
   if (c.review) li.append(review(c.review));
+  if (c.answer && c.answer !== 'draft') {
+    const state = el('p', `answer-state answer-${c.answer}`, t(`answer.state.${c.answer}`));
+    li.append(state);
+  }
   if (c.supersedes) li.append(el('p', 'link', t('replace.replaces', { number: c.supersedes.claim_number })));
   if (c.superseded_by) li.append(el('p', 'link', t('replace.replaced_by', { number: c.superseded_by.claim_number })));
   const actions = el('div', 'row-actions', '');
@@ -241,6 +247,13 @@ function row(c) {
     replace.type = 'button';
     replace.addEventListener('click', () => onReplace(c.id));
     actions.append(replace);
+  }
+  // The office asks for more, and no answer is on its way yet.
+  if (c.review && c.review.takes_additions && (!c.answer || c.answer === 'draft' || c.answer === 'needs_attention')) {
+    const answer = el('button', 'answer', t('answer.open'));
+    answer.type = 'button';
+    answer.addEventListener('click', () => onAnswer(c));
+    actions.append(answer);
   }
   if (is.has_receipt) {
     const slip = el('button', 'receipt', t('receipt.open'));

@@ -61,6 +61,8 @@ function onEvent(event) {
     onChange(event.id);
   } else if (event.type === 'reviewed') {
     onChange(event.id);
+  } else if (event.type === 'answer') {
+    onChange(event.claim_id);
   }
 }
 

@@ -177,15 +177,19 @@ impl Store {
         self.write(|tx| draft_in(tx, claim_id))
     }
 
-    /// Saves the note of claim `claim_id`'s draft answer.
-    pub fn save_addition_note(&mut self, claim_id: ClaimId, note: &str) -> Result<ClaimId> {
+    /// Saves the note of claim `claim_id`'s draft answer (an empty note starts none); the
+    /// draft's id, if there is one.
+    pub fn save_addition_note(&mut self, claim_id: ClaimId, note: &str) -> Result<Option<ClaimId>> {
         self.write(|tx| {
+            if note.is_empty() && existing_draft_in(tx, claim_id)?.is_none() {
+                return Ok(None);
+            }
             let id = draft_in(tx, claim_id)?;
             tx.execute(
                 "UPDATE additions SET note = ?2 WHERE id = ?1",
                 params![id.to_string(), note],
             )?;
-            Ok(id)
+            Ok(Some(id))
         })
     }
 
