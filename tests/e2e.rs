@@ -1124,6 +1124,8 @@ fn find_window(title: &str) -> String {
 /// manager to give it the keyboard, so it is focused by hand).
 fn answer_file_dialog(title: &str, path: &Path) {
     let window = find_window(title);
+    // Let the dialog finish building (and listing its folder) before typing into it.
+    std::thread::sleep(Duration::from_millis(700));
     let xdo = |args: &[&str]| {
         let status = Command::new("xdotool")
             .args(args)
@@ -1134,6 +1136,27 @@ fn answer_file_dialog(title: &str, path: &Path) {
     xdo(&["key", "--window", &window, "ctrl+a"]);
     let path = path.to_str().expect("utf-8 path");
     xdo(&["type", "--window", &window, "--delay", "10", path]);
+    xdo(&["key", "--window", &window, "Return"]);
+}
+
+/// Opens `path` in the native GTK *open* dialog titled `title`: Ctrl+L for the location
+/// entry (the dialog may open on Recent files, where typing starts a search), the path,
+/// Return.
+fn pick_in_file_dialog(title: &str, path: &Path) {
+    let window = find_window(title);
+    std::thread::sleep(Duration::from_millis(700));
+    let xdo = |args: &[&str]| {
+        let status = Command::new("xdotool")
+            .args(args)
+            .status()
+            .expect("xdotool");
+        assert!(status.success(), "xdotool {args:?}");
+    };
+    xdo(&["key", "--window", &window, "ctrl+l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let path = path.to_str().expect("utf-8 path");
+    xdo(&["type", "--window", &window, "--delay", "20", path]);
+    std::thread::sleep(Duration::from_millis(300));
     xdo(&["key", "--window", &window, "Return"]);
 }
 
@@ -1974,8 +1997,10 @@ async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
     .await;
     wait_for(&c, "document.getElementById('answer-dialog').open").await;
     type_into(&c, "answer-note", "Here is the label.").await;
-    let label = tempfile::tempdir().expect("tmp");
-    let label_file = label.path().join("label.jpg");
+    // A short, fixed path: GTK's location entry completes as it is typed into.
+    let label = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-input");
+    std::fs::create_dir_all(&label).expect("input folder");
+    let label_file = label.join("label.jpg");
     std::fs::write(&label_file, photo_jpeg(400, 300)).expect("label photo");
     js(
         &c,
@@ -1983,7 +2008,7 @@ async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
     )
     .await;
     let chosen = label_file.clone();
-    tokio::task::spawn_blocking(move || answer_file_dialog("Attach receipts and photos", &chosen))
+    tokio::task::spawn_blocking(move || pick_in_file_dialog("Attach receipts and photos", &chosen))
         .await
         .expect("dialog");
     wait_for(

@@ -24,6 +24,10 @@ pub struct StoreArgs {
     /// Where blobs go with --database-url: `file:///folder` (default: DIR/blobs) or `postgres`.
     #[arg(long, value_name = "WHERE", env = "CLAIMDESK_BLOBS")]
     pub blobs: Option<String>,
+    /// With `sslmode=require` in the database URL: a CA (PEM) to trust besides the system's
+    /// for the database server's certificate.
+    #[arg(long, value_name = "FILE", env = "CLAIMDESK_DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
 }
 
 /// Why the arguments name no usable store.
@@ -56,7 +60,9 @@ impl StoreArgs {
                     (None, Some(dir)) => Blobs::Folder(dir.join("blobs")),
                     (None, None) => return Err(ArgsError::NoStore.into()),
                 };
-                Ok(Backend::Postgres(PgStore::open(url, blobs).await?))
+                Ok(Backend::Postgres(
+                    PgStore::open_with(url, blobs, self.database_ca.as_deref()).await?,
+                ))
             }
             (None, Some(dir)) => {
                 let dir = dir.clone();

@@ -110,6 +110,38 @@ fn db(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
     StorageError::Database(text.into())
 }
 
+/// The TLS connector for `sslmode=require`: the system's CAs, and `ca` if given.
+fn tls(ca: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |what: String| StorageError::Database(what.into());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca {
+        let pem = std::fs::read(path).map_err(|source| StorageError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert =
+                cert.map_err(|e| bad(format!("{}: not a PEM certificate: {e}", path.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
 /// The PostgreSQL storage. Cloning shares the connection pool.
 #[derive(Clone)]
 pub struct PgStore {
@@ -123,8 +155,24 @@ impl PgStore {
     /// Connects to `url` (a `postgres://` URL), brings the schema up to date and prepares the
     /// blob store.
     pub async fn open(url: &str, blobs: Blobs) -> Result<PgStore> {
+        PgStore::open_with(url, blobs, None).await
+    }
+
+    /// As [`PgStore::open`]; with `sslmode=require` in the URL the connection is TLS and the
+    /// server's certificate must be valid for its host name, signed by a CA the system
+    /// trusts or by `ca` (a PEM file) — stricter than libpq's `require`, which checks
+    /// nothing. Without it (or with `prefer`, the default) the connection is plain, as before.
+    pub async fn open_with(
+        url: &str,
+        blobs: Blobs,
+        ca: Option<&std::path::Path>,
+    ) -> Result<PgStore> {
         let config: tokio_postgres::Config = url.parse().map_err(db)?;
-        let manager = Manager::new(config, NoTls);
+        let manager = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            Manager::new(config, tls(ca)?)
+        } else {
+            Manager::new(config, NoTls)
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .build()

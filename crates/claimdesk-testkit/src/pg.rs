@@ -18,16 +18,27 @@ impl Postgres {
     /// Starts one (initdb + pg_ctl in a temporary folder, a free port) with `fsync` off:
     /// tests need the rules, not the durability.
     pub fn start() -> Postgres {
-        Postgres::start_with(false)
+        Postgres::start_with(false, false)
+    }
+
+    /// Starts one that also speaks TLS, with a certificate for `127.0.0.1` and `localhost`
+    /// signed by a CA of its own ([`Postgres::ca_file`]), made with the `openssl` tool.
+    pub fn start_tls() -> Postgres {
+        Postgres::start_with(false, true)
+    }
+
+    /// The CA that signed a [`Postgres::start_tls`] server's certificate (PEM).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls/ca.pem")
     }
 
     /// Starts one that syncs every commit to disk, as a production server does (for
     /// benchmarks).
     pub fn start_durable() -> Postgres {
-        Postgres::start_with(true)
+        Postgres::start_with(true, false)
     }
 
-    fn start_with(fsync: bool) -> Postgres {
+    fn start_with(fsync: bool, tls: bool) -> Postgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .into_iter()
@@ -37,6 +48,9 @@ impl Postgres {
             .max()
             .expect("PostgreSQL's initdb under /usr/lib/postgresql (scripts/setup.sh --test installs postgresql)");
         let dir = tempfile::tempdir().expect("tmp");
+        if tls {
+            make_certificates(&dir.path().join("tls"));
+        }
         let as_postgres = std::fs::metadata("/proc/self")
             .map(|m| m.uid() == 0)
             .unwrap_or(false);
@@ -74,11 +88,19 @@ impl Postgres {
                 "--no-sync",
             ],
         );
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=100",
             pg.dir.path().display(),
             if fsync { "on" } else { "off" }
         );
+        if tls {
+            let t = pg.dir.path().join("tls");
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                t.join("server.pem").display(),
+                t.join("server.key").display()
+            ));
+        }
         let log = format!("{}/log", pg.dir.path().display());
         pg.run(
             "pg_ctl",
@@ -113,6 +135,79 @@ impl Postgres {
     pub fn url(&self) -> String {
         format!("postgres://claimdesk@127.0.0.1:{}/postgres", self.port)
     }
+}
+
+/// A CA and a server certificate it signed for `127.0.0.1` / `localhost`, in `dir`.
+fn make_certificates(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("tls dir");
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl tool");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ClaimDesk test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    ]);
+    // PostgreSQL refuses a key others can read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("key mode");
 }
 
 impl Drop for Postgres {

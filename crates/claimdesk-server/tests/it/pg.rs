@@ -300,3 +300,42 @@ async fn blobs_can_live_in_s3_compatible_storage() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `sslmode=require`: the connection is TLS, and a server whose certificate no trusted CA
+/// signed is refused; with `--database-ca` it is trusted.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_talks_to_postgresql_over_tls_and_checks_its_certificate() {
+    use claimdesk_server::sql::{Db, Value};
+    let pg = Postgres::start_tls();
+    let url = format!("{}?sslmode=require", pg.url());
+    let blobs = tempfile::tempdir().expect("blobs");
+    let folder = || Blobs::Folder(blobs.path().to_owned());
+    assert!(
+        PgStore::open_with(&url, folder(), None).await.is_err(),
+        "a certificate no trusted CA signed is refused"
+    );
+    let ca = pg.ca_file();
+    let store = PgStore::open_with(&url, folder(), Some(&ca))
+        .await
+        .expect("TLS with the CA");
+    let rows = store
+        .query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            vec![],
+        )
+        .await
+        .expect("query");
+    assert_eq!(rows[0][0], Value::Int(1), "the session is encrypted");
+    let dir = blobs.path().to_str().expect("utf-8");
+    let ca = ca.to_str().expect("utf-8");
+    let add = Command::new(env!("CARGO_BIN_EXE_claimdesk-server"))
+        .args(["device", "add", "counter-1", "--database-url", &url])
+        .args(["--database-ca", ca, "--data-dir", dir])
+        .output()
+        .expect("run");
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+}
