@@ -24,7 +24,7 @@ pub fn open(dir: &Path) -> Result<PathBuf, StorageError> {
 pub fn write(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<(), StorageError> {
     let path = dir.join(sha256);
     if path.exists() {
-        return Ok(());
+        return touch(&path);
     }
     let mut suffix = [0u8; 8];
     getrandom::fill(&mut suffix).map_err(|e| StorageError::Random(e.to_string()))?;
@@ -45,6 +45,7 @@ pub fn write(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<(), StorageError>
 pub fn adopt(dir: &Path, sha256: &str, tmp: &Path) -> Result<(), StorageError> {
     let path = dir.join(sha256);
     if path.exists() {
+        touch(&path)?;
         return remove(dir, &tmp.file_name().unwrap_or_default().to_string_lossy());
     }
     std::fs::File::open(tmp)
@@ -55,6 +56,17 @@ pub fn adopt(dir: &Path, sha256: &str, tmp: &Path) -> Result<(), StorageError> {
         .and_then(|d| d.sync_all())
         .map_err(io(dir))?;
     Ok(())
+}
+
+/// Marks a blob written again as new, so the orphan sweep's grace period starts over for the
+/// upload about to name it (an old orphan sent again must not be swept before its row
+/// commits).
+fn touch(path: &Path) -> Result<(), StorageError> {
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .map_err(io(path))
 }
 
 /// The blob `sha256` in `dir`, if there.

@@ -91,22 +91,24 @@ impl Intake {
     }
 
     /// Registers a device and returns its new token (shown once; only its hash is kept).
-    /// A revoked name may be registered again (its old tokens stay dead).
+    /// A revoked device's name is not given again (its claims stay its own).
     pub fn add_device(&self, name: &str) -> Result<String> {
         let token = new_token()?;
         let hash = sha256_hex(token.as_bytes());
         let now = now_timestamp();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let live: Option<String> = tx
+        let known: Option<Option<String>> = tx
             .query_row(
-                "SELECT name FROM devices WHERE name = ?1 AND revoked_at IS NULL",
+                "SELECT revoked_at FROM devices WHERE name = ?1",
                 [name],
                 |r| r.get(0),
             )
             .optional()?;
-        if live.is_some() {
-            return Err(StorageError::DeviceExists(name.to_owned()));
+        match known {
+            Some(None) => return Err(StorageError::DeviceExists(name.to_owned())),
+            Some(Some(_)) => return Err(StorageError::NameRetired(name.to_owned())),
+            None => {}
         }
         tx.execute(
             "INSERT INTO devices (name, token_sha256, created_at) VALUES (?1, ?2, ?3)

@@ -64,6 +64,7 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
         .layer(axum::Extension(std::sync::Arc::new(RateLimiter::new(
             limits.per_device_per_minute,
         ))))
+        .layer(axum::Extension(office::api::Settle(limits.pull_settle)))
         // A body that stops arriving for `idle` ends the request (a slow upload that keeps
         // sending is fine).
         .layer(axum::middleware::map_request(

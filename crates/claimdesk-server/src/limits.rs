@@ -18,6 +18,11 @@ pub struct Limits {
     pub concurrency: usize,
     /// Requests one device may make per minute (a burst of as many, refilled steadily).
     pub per_device_per_minute: u32,
+    /// How old a change must be before the pull API (`/v1/office/claims`) hands it out: a
+    /// change is stamped before its transaction commits, so one stamped earlier may still
+    /// be committing when a later one is read; waiting this long means a cursor never
+    /// passes a change not yet visible.
+    pub pull_settle: Duration,
 }
 
 impl Default for Limits {
@@ -29,6 +34,7 @@ impl Default for Limits {
             // Off unless the operator sets it (`serve --rate-limit`, default 600 there): the
             // library's callers (tests, benchmarks) send backlogs as fast as they can.
             per_device_per_minute: 0,
+            pull_settle: Duration::from_secs(10),
         }
     }
 }

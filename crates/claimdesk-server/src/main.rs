@@ -248,9 +248,9 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("claimdesk-server: {e}");
             let refused = match &e {
-                CliError::UnknownDevice(_) | CliError::Storage(StorageError::DeviceExists(_)) => {
-                    true
-                }
+                CliError::UnknownDevice(_)
+                | CliError::Storage(StorageError::DeviceExists(_))
+                | CliError::Storage(StorageError::NameRetired(_)) => true,
                 CliError::Review(r) => !matches!(r, ReviewError::Storage(_)),
                 CliError::Account(a) => !matches!(a, AccountError::Storage(_)),
                 CliError::UnknownToken(_) => true,
@@ -279,6 +279,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     body_idle_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
                     concurrency,
                     per_device_per_minute: rate_limit,
+                    ..Default::default()
                 };
                 serve(listen, store.open().await?, limits, orphan_grace).await
             }

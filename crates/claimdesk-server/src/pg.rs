@@ -233,23 +233,27 @@ impl PgStore {
         Ok(())
     }
 
-    /// Registers a device and returns its new token (only its hash is kept); a revoked name
-    /// may be registered again.
+    /// Registers a device and returns its new token (only its hash is kept); a revoked
+    /// device's name is not given again.
     pub async fn add_device(&self, name: &str) -> Result<String> {
         let token = new_token()?;
         let hash = sha256_hex(token.as_bytes());
         let now = now_timestamp();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
-        let live = tx
+        let known = tx
             .query_opt(
-                "SELECT name FROM devices WHERE name = $1 AND revoked_at IS NULL FOR UPDATE",
+                "SELECT revoked_at FROM devices WHERE name = $1 FOR UPDATE",
                 &[&name],
             )
             .await
             .map_err(db)?;
-        if live.is_some() {
-            return Err(StorageError::DeviceExists(name.to_owned()));
+        if let Some(row) = known {
+            let revoked: Option<String> = row.get(0);
+            return Err(match revoked {
+                None => StorageError::DeviceExists(name.to_owned()),
+                Some(_) => StorageError::NameRetired(name.to_owned()),
+            });
         }
         tx.execute(
             "INSERT INTO devices (name, token_sha256, created_at) VALUES ($1, $2, $3)
@@ -733,7 +737,9 @@ impl ClaimStorage for PgStore {
                 let n = client
                     .execute(
                         "DELETE FROM blobs b WHERE b.created_at < $1
-                           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)",
+                           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)
+                           AND NOT EXISTS (SELECT 1 FROM addition_attachments t
+                                           WHERE t.sha256 = b.sha256)",
                         &[&cutoff],
                     )
                     .await
@@ -849,7 +855,7 @@ impl ClaimStorage for PgStore {
                     .await?
                     .execute(
                         "INSERT INTO blobs (sha256, data, created_at) VALUES ($1, $2, $3)
-                         ON CONFLICT (sha256) DO NOTHING",
+                         ON CONFLICT (sha256) DO UPDATE SET created_at = excluded.created_at",
                         &[&sha256, &bytes, &now_timestamp()],
                     )
                     .await

@@ -33,6 +33,10 @@ pub enum StorageError {
     /// A device with this name is registered and not revoked.
     #[error("a device named “{0}” is already registered; revoke it first or choose another name")]
     DeviceExists(String),
+    /// The name belonged to a device that was revoked: its claims, decisions and answers stay
+    /// that device's, so the name is not given to another.
+    #[error("“{0}” was a device that was revoked; its claims stay its own, so choose another name (a device that lost its token gets a new one with `device rotate` before it is revoked)")]
+    NameRetired(String),
     /// The system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),

@@ -97,6 +97,7 @@ pub fn random_hex(n: usize) -> Result<String, StorageError> {
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
+        && !name.chars().all(|c| c == '.')
         && name.len() <= 64
         && name
             .chars()
@@ -199,8 +200,25 @@ pub async fn disable_user(db: &impl Db, name: &str) -> Result<(), AccountError> 
     Ok(())
 }
 
+/// Password checks (Argon2id: ~19 MiB and tens of milliseconds each) running at once; more
+/// wait, off the async threads, so a flood of sign-ins cannot starve the device API.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// [`verify`] on a blocking thread, a few at a time.
+async fn verify_off_thread(password: &str, phc: &str) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
 /// Checks a name and password; on success, a new session (a fresh id every time: an id
-/// planted before sign-in never becomes a session). Failures count towards the lockout.
+/// planted before sign-in never becomes a session). Each attempt is counted *before* the
+/// password is checked, in one statement, so attempts made at once cannot slip past the
+/// lockout; a success resets the count, and a lock that has run out starts it again at one.
 pub async fn sign_in(
     db: &impl Db,
     name: &str,
@@ -208,37 +226,47 @@ pub async fn sign_in(
     address: &str,
 ) -> Result<SignIn, StorageError> {
     let now = chrono::Utc::now();
-    let row = db
+    let reserved = db
         .query(
-            "SELECT role, password_hash, locked_until FROM users
-             WHERE name = $1 AND disabled_at IS NULL",
-            vec![name.into()],
-        )
-        .await?
-        .into_iter()
-        .next();
-    let Some(row) = row else {
-        verify(password, dummy_hash());
-        return Ok(SignIn::Wrong);
-    };
-    if let Some(until) = row[2].text().filter(|u| *u > stamp(now).as_str()) {
-        return Ok(SignIn::Locked(until.to_owned()));
-    }
-    let Some(role) = Role::parse(&row[0].string()) else {
-        return Ok(SignIn::Wrong);
-    };
-    if !verify(password, &row[1].string()) {
-        db.execute(
-            "UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
-                 locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 ELSE locked_until END
-             WHERE name = $1",
+            "UPDATE users SET
+                 failed_sign_ins = CASE WHEN locked_until IS NOT NULL THEN 1
+                                        ELSE failed_sign_ins + 1 END,
+                 locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1
+                                                ELSE failed_sign_ins + 1 END) >= $2
+                                     THEN $3 ELSE NULL END
+             WHERE name = $1 AND disabled_at IS NULL
+               AND (locked_until IS NULL OR locked_until <= $4)
+             RETURNING role, password_hash",
             vec![
                 name.into(),
                 LOCK_AFTER.into(),
                 stamp(now + LOCKED_FOR).into(),
+                stamp(now).into(),
             ],
         )
-        .await?;
+        .await?
+        .into_iter()
+        .next();
+    let Some(row) = reserved else {
+        // Unknown, disabled, or locked: as slow as a wrong password either way.
+        verify_off_thread(password, dummy_hash()).await;
+        let locked = db
+            .query(
+                "SELECT locked_until FROM users WHERE name = $1 AND disabled_at IS NULL",
+                vec![name.into()],
+            )
+            .await?;
+        return Ok(
+            match locked.first().and_then(|r| r[0].text().map(str::to_owned)) {
+                Some(until) => SignIn::Locked(until),
+                None => SignIn::Wrong,
+            },
+        );
+    };
+    let Some(role) = Role::parse(&row[0].string()) else {
+        return Ok(SignIn::Wrong);
+    };
+    if !verify_off_thread(password, &row[1].string()).await {
         return Ok(SignIn::Wrong);
     }
     db.execute(

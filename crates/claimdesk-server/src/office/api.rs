@@ -14,6 +14,10 @@ use axum::Json;
 use claimdesk_model::ErrorCode;
 use serde::Deserialize;
 
+/// How long a change settles before the pull API hands it out ([`crate::Limits::pull_settle`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Settle(pub std::time::Duration);
+
 /// The API token's name, or `401`.
 async fn authenticate<S: ClaimStorage>(
     storage: &S,
@@ -47,6 +51,7 @@ pub struct ChangedQuery {
 /// `updated_after` or after `cursor`, oldest change first, with their review and additions.
 pub async fn claims<S: ClaimStorage>(
     State(storage): State<S>,
+    axum::Extension(Settle(settle)): axum::Extension<Settle>,
     headers: HeaderMap,
     query: Result<Query<ChangedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -86,7 +91,7 @@ pub async fn claims<S: ClaimStorage>(
             "cursor is the next_cursor of a previous page",
         ));
     }
-    let page = claims::changed(&storage, after.as_deref(), q.cursor.as_deref()).await?;
+    let page = claims::changed(&storage, after.as_deref(), q.cursor.as_deref(), settle).await?;
     Ok(Json(page).into_response())
 }
 

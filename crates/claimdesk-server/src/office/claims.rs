@@ -370,12 +370,17 @@ pub struct ApiPage {
 }
 
 /// Claims whose review or additions changed after `after` (a time, RFC 3339) or after the
-/// cursor `cursor` (from a previous page), oldest first.
+/// cursor `cursor` (from a previous page), oldest first — only changes at least `settle`
+/// old, so that none stamped earlier can still be committing ([`crate::Limits::pull_settle`]).
 pub async fn changed(
     db: &impl Db,
     after: Option<&str>,
     cursor: Option<&str>,
+    settle: std::time::Duration,
 ) -> Result<ApiPage, StorageError> {
+    let settled = (chrono::Utc::now()
+        - chrono::Duration::from_std(settle).unwrap_or(chrono::Duration::zero()))
+    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (at, id) = match cursor.and_then(|c| c.split_once('|')) {
         Some((at, id)) => (at.to_owned(), id.to_owned()),
         None => (after.unwrap_or("").to_owned(), String::new()),
@@ -383,11 +388,12 @@ pub async fn changed(
     let rows = db
         .query(
             &format!(
-                "{RECEIVED} WHERE claims.updated_at > $1
-                     OR (claims.updated_at = $1 AND claims.id > $2)
+                "{RECEIVED} WHERE (claims.updated_at > $1
+                     OR (claims.updated_at = $1 AND claims.id > $2))
+                   AND claims.updated_at <= $4
                  ORDER BY claims.updated_at, claims.id LIMIT $3"
             ),
-            vec![at.into(), id.into(), Value::Int(API_PAGE)],
+            vec![at.into(), id.into(), Value::Int(API_PAGE), settled.into()],
         )
         .await?;
     let full = rows.len() as i64 == API_PAGE;

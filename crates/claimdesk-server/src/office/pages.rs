@@ -127,12 +127,14 @@ fn set_cookie(name: &str, value: &str, max_age: i64) -> (header::HeaderName, Str
 }
 
 /// Where the request came from: the peer, or (behind a reverse proxy on this machine) the
-/// first address of `X-Forwarded-For`.
+/// last address of `X-Forwarded-For`, the one that proxy added.
 pub(crate) fn address(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+    // The last hop is the one the proxy itself added (`$proxy_add_x_forwarded_for`); those
+    // before it are whatever the client sent.
     let forwarded = headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.rsplit(',').next())
         .map(str::trim)
         .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
     match (peer, forwarded) {
@@ -774,10 +776,26 @@ struct AuditPage {
 /// The audit log's newest lines shown on a page.
 const AUDIT_SHOWN: usize = 500;
 
-pub async fn audit_page_lines<S: ClaimStorage>(
-    storage: &S,
-) -> crate::storage::Result<Vec<AuditEntry>> {
-    storage.audit_log(None).await
+/// The newest [`AUDIT_SHOWN`] lines, newest first.
+async fn audit_page_lines<S: ClaimStorage>(storage: &S) -> crate::storage::Result<Vec<AuditEntry>> {
+    let rows = storage
+        .query(
+            "SELECT at, actor, address, action, claim_id, detail FROM audit
+             ORDER BY id DESC LIMIT $1",
+            vec![crate::sql::Value::Int(AUDIT_SHOWN as i64)],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            at: r[0].string(),
+            actor: r[1].string(),
+            address: r[2].string(),
+            action: r[3].string(),
+            claim_id: r[4].text().map(str::to_owned),
+            detail: r[5].string(),
+        })
+        .collect())
 }
 
 pub async fn audit<S: ClaimStorage>(State(storage): State<S>, headers: HeaderMap) -> Response {
@@ -785,12 +803,10 @@ pub async fn audit<S: ClaimStorage>(State(storage): State<S>, headers: HeaderMap
         Ok(s) => s,
         Err(r) => return r,
     };
-    let mut lines = match audit_page_lines(&storage).await {
+    let lines = match audit_page_lines(&storage).await {
         Ok(l) => l,
         Err(e) => return failed(Some(&staff), e),
     };
-    lines.reverse();
-    lines.truncate(AUDIT_SHOWN);
     html(
         StatusCode::OK,
         AuditPage {
@@ -894,7 +910,8 @@ pub async fn device_add<S: ClaimStorage>(
         return forged(&staff);
     }
     let name = form.name.trim();
-    if name.is_empty() || name.len() > 64 {
+    // Names become a path segment of the device's actions: no dot-only names.
+    if name.is_empty() || name.len() > 64 || name.chars().all(|c| c == '.') {
         return devices_page(
             &storage,
             &staff,
@@ -918,6 +935,9 @@ pub async fn device_add<S: ClaimStorage>(
                 return r;
             }
             devices_page(&storage, &staff, Some((name, &token)), "").await
+        }
+        Err(e @ crate::storage::StorageError::NameRetired(_)) => {
+            devices_page(&storage, &staff, None, &e.to_string()).await
         }
         Err(crate::storage::StorageError::DeviceExists(_)) => {
             devices_page(

@@ -604,6 +604,10 @@ async fn the_command_line_manages_devices_and_exports_claims() {
     assert!(revoke.status.success());
     let unknown = server_cli(&["device", "revoke", "nobody", "--data-dir", data]);
     assert_eq!(unknown.status.code(), Some(1));
+    // A revoked device's name is not handed to another device (its claims stay its own).
+    let reused = server_cli(&["device", "add", "counter-1", "--data-dir", data]);
+    assert_eq!(reused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&reused.stderr).contains("was a device that was revoked"));
 }
 
 #[test]

@@ -127,16 +127,21 @@ async fn listen<S: ClaimStorage>(store: S) -> String {
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(claimdesk_server::serve(
+    // Changes handed out by the pull API at once (its settle time is tested below).
+    let limits = claimdesk_server::Limits {
+        pull_settle: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    tokio::spawn(claimdesk_server::serve_with(
         listener,
         store,
         std::future::pending(),
+        limits,
     ));
     url
 }
 
 async fn the_office_suite(backend: Backend) {
-    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = match backend.clone() {
         Backend::Sqlite(s) => listen(s).await,
@@ -202,6 +207,31 @@ async fn the_office_suite(backend: Backend) {
     assert!(none.is_none(), "locked even with the right password");
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("locked until"));
+
+    // Guesses made all at once cannot slip past the lockout.
+    accounts::add_user(&backend, "max", Role::Reviewer, PASSWORD)
+        .await
+        .expect("max");
+    let guesses: Vec<_> = (0..12)
+        .map(|i| {
+            let b = backend.clone();
+            tokio::spawn(async move {
+                accounts::sign_in(&b, "max", &format!("guess number {i}"), "192.0.2.1").await
+            })
+        })
+        .collect();
+    for g in guesses {
+        assert!(!matches!(
+            g.await.expect("task").expect("sign in"),
+            accounts::SignIn::Ok { .. }
+        ));
+    }
+    assert!(matches!(
+        accounts::sign_in(&backend, "max", PASSWORD, "192.0.2.1")
+            .await
+            .expect("sign in"),
+        accounts::SignIn::Locked(_)
+    ));
 
     // The sign-in form itself needs its token.
     let planted = office
@@ -509,6 +539,18 @@ async fn the_office_suite(backend: Backend) {
     assert_eq!(
         changed["claims"][0]["status"], "in_review",
         "a decision brings it back"
+    );
+    let settling = claimdesk_server::office::claims::changed(
+        &backend,
+        None,
+        Some(&cursor),
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("changed");
+    assert!(
+        settling.claims.is_empty(),
+        "a change younger than the settle time waits"
     );
     let blob = get(
         &api,
