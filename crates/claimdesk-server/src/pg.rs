@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/002_blob_index.sql"),
     include_str!("migrations/pg/003_review.sql"),
     include_str!("migrations/pg/004_office.sql"),
+    include_str!("migrations/pg/005_blob_chunks.sql"),
 ];
 
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).
@@ -379,13 +380,35 @@ impl PgStore {
     pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
         match &self.blobs {
             Blobs::Folder(dir) => Ok(crate::blobs::read(dir, sha256)),
-            Blobs::Postgres => Ok(self
-                .client()
-                .await?
-                .query_opt("SELECT data FROM blobs WHERE sha256 = $1", &[&sha256])
-                .await
-                .map_err(db)?
-                .map(|r| r.get(0))),
+            Blobs::Postgres => {
+                let client = self.client().await?;
+                let Some(row) = client
+                    .query_opt(
+                        "SELECT data, chunks FROM blobs WHERE sha256 = $1",
+                        &[&sha256],
+                    )
+                    .await
+                    .map_err(db)?
+                else {
+                    return Ok(None);
+                };
+                let chunks: i32 = row.get(1);
+                if chunks == 0 {
+                    return Ok(Some(row.get(0)));
+                }
+                let mut bytes = Vec::new();
+                for chunk in client
+                    .query(
+                        "SELECT data FROM blob_chunks WHERE sha256 = $1 ORDER BY n",
+                        &[&sha256],
+                    )
+                    .await
+                    .map_err(db)?
+                {
+                    bytes.extend_from_slice(chunk.get::<_, &[u8]>(0));
+                }
+                Ok(Some(bytes))
+            }
             Blobs::S3 { store, prefix } => match store.get(&object(prefix, sha256)).await {
                 Ok(got) => Ok(Some(got.bytes().await.map_err(s3_error)?.to_vec())),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -515,6 +538,125 @@ impl PgStore {
                 }
             }
         }
+    }
+}
+
+/// Chunks a blob is written in (PostgreSQL) and read in from its spool file.
+const CHUNK: usize = 1 << 20;
+
+/// Above this size an S3 blob goes up as a multipart upload of parts this large, at most two
+/// in flight: memory per upload stays about three parts, whatever the blob's size.
+const S3_PART: usize = 5 << 20;
+
+fn spool_io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Reads up to `buf.len()` bytes (fewer only at the end of the file).
+async fn fill(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use tokio::io::AsyncReadExt;
+    let mut got = 0;
+    while got < buf.len() {
+        let n = file.read(&mut buf[got..]).await?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+/// Puts the spool file `path` as the object `at`, streamed (one request when small).
+async fn put_streamed(
+    store: &dyn ObjectStore,
+    at: &ObjectPath,
+    path: &std::path::Path,
+) -> Result<()> {
+    let mut file = tokio::fs::File::open(path).await.map_err(spool_io(path))?;
+    let size = file.metadata().await.map_err(spool_io(path))?.len();
+    if size <= S3_PART as u64 {
+        let mut bytes = vec![0u8; usize::try_from(size).unwrap_or(S3_PART)];
+        fill(&mut file, &mut bytes).await.map_err(spool_io(path))?;
+        store.put(at, bytes.into()).await.map_err(s3_error)?;
+        return Ok(());
+    }
+    let upload = store.put_multipart(at).await.map_err(s3_error)?;
+    let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, S3_PART);
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match fill(&mut file, &mut buf).await {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(spool_io(path)(e));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = writer.wait_for_capacity(2).await {
+            let _ = writer.abort().await;
+            return Err(s3_error(e));
+        }
+        writer.write(&buf[..n]);
+    }
+    writer.finish().await.map_err(s3_error)?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Stores the spool file `path` as the blob `sha256` in 1 MiB chunks, in one transaction
+    /// (a blob is there whole or not at all). One already there is kept, its time refreshed so
+    /// the orphan sweep's grace starts over for the upload about to name it.
+    async fn put_chunked(&self, sha256: &str, path: &std::path::Path) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let now = now_timestamp();
+        let new = tx
+            .execute(
+                "INSERT INTO blobs (sha256, data, created_at, chunks) VALUES ($1, ''::bytea, $2, 0)
+                 ON CONFLICT (sha256) DO NOTHING",
+                &[&sha256, &now],
+            )
+            .await
+            .map_err(db)?;
+        if new == 0 {
+            tx.execute(
+                "UPDATE blobs SET created_at = $2 WHERE sha256 = $1",
+                &[&sha256, &now],
+            )
+            .await
+            .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            return Ok(());
+        }
+        let mut file = tokio::fs::File::open(path).await.map_err(spool_io(path))?;
+        let mut buf = vec![0u8; CHUNK];
+        let mut n: i32 = 0;
+        loop {
+            let got = fill(&mut file, &mut buf).await.map_err(spool_io(path))?;
+            if got == 0 {
+                break;
+            }
+            tx.execute(
+                "INSERT INTO blob_chunks (sha256, n, data) VALUES ($1, $2, $3)",
+                &[&sha256, &n, &&buf[..got]],
+            )
+            .await
+            .map_err(db)?;
+            n += 1;
+        }
+        tx.execute(
+            "UPDATE blobs SET chunks = $2 WHERE sha256 = $1",
+            &[&sha256, &n],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 }
 
@@ -801,17 +943,13 @@ impl ClaimStorage for PgStore {
                     .await
                     .map_err(|e| StorageError::Task(e.to_string()))?
             }
-            Blobs::Postgres | Blobs::S3 { .. } => {
-                // One part at a time: bytea (and a single S3 put) takes the whole value.
-                let read = path.clone();
-                let bytes = tokio::task::spawn_blocking(move || std::fs::read(&read))
-                    .await
-                    .map_err(|e| StorageError::Task(e.to_string()))?
-                    .map_err(|source| StorageError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
-                let stored = self.put_blob(sha256, bytes).await;
+            Blobs::Postgres => {
+                let stored = self.put_chunked(&sha256, &path).await;
+                let _ = std::fs::remove_file(&path);
+                stored
+            }
+            Blobs::S3 { store, prefix } => {
+                let stored = put_streamed(store.as_ref(), &object(prefix, &sha256), &path).await;
                 let _ = std::fs::remove_file(&path);
                 stored
             }

@@ -166,6 +166,28 @@ async fn blobs_can_live_in_postgresql() {
             .as_deref(),
         Some(photo)
     );
+    // A large part goes in 1 MiB chunks and comes back whole.
+    let big = large_part(6 << 20);
+    let c = claim(&big);
+    assert_eq!(post(&url, &token, &c, &[&big]).await.status(), 201);
+    assert_eq!(post(&url, &token, &c, &[&big]).await.status(), 200);
+    assert_eq!(
+        store.blob(&c.attachments[0].sha256).await.expect("blob"),
+        Some(big)
+    );
+}
+
+/// `len` bytes that do not compress.
+fn large_part(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }
 
 #[test]
@@ -261,6 +283,17 @@ async fn blobs_can_live_in_s3_compatible_storage() {
     );
     let ready = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
     assert_eq!(ready.status(), 200);
+    // A part larger than one S3 part goes up as a multipart upload, streamed.
+    let big = large_part(11 << 20);
+    let large = claim(&big);
+    assert_eq!(post(&url, &token, &large, &[&big]).await.status(), 201);
+    assert_eq!(
+        store
+            .blob(&large.attachments[0].sha256)
+            .await
+            .expect("blob"),
+        Some(big)
+    );
     // The orphan sweep works on the bucket too.
     let orphan = claimdesk_model::wire::sha256_hex(b"orphan");
     store
