@@ -15,7 +15,7 @@ done
 
 packages=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev cmake libde265-dev libnuma-dev libssl-dev fonts-noto-cjk)
 if [ -n "$test" ]; then
-  packages+=(xvfb xauth webkit2gtk-driver python3-venv xclip xdotool nginx dbus gnome-keyring poppler-utils zbar-tools postgresql chromium chromium-driver)
+  packages+=(xvfb xauth webkit2gtk-driver python3-venv xclip xdotool nginx dbus gnome-keyring poppler-utils zbar-tools postgresql chromium chromium-driver systemd openssl)
 fi
 if [ -n "$list" ]; then
   echo "${packages[*]}"

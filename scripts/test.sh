@@ -30,3 +30,9 @@ echo "== cargo test (under Xvfb)"
 timeout 1800 dbus-run-session -- xvfb-run -a -s "-screen 0 1366x768x24" cargo test --workspace --locked --timings
 echo "== the claims service against its OpenAPI contract (schemathesis)"
 scripts/contract.sh
+echo "== the systemd unit (systemd-analyze verify, against the binary the tests built)"
+unit_dir=$(mktemp -d)
+sed "s|/usr/local/bin/claimdesk-server|$PWD/target/debug/claimdesk-server|" \
+  crates/claimdesk-server/deploy/claimdesk-server.service >"$unit_dir/claimdesk-server.service"
+systemd-analyze verify "$unit_dir/claimdesk-server.service"
+rm -rf "$unit_dir"
