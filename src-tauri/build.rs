@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "answer_attach",
     "answer_remove",
     "answer_send",
+    "lookup_claim",
 ];
 
 fn main() {

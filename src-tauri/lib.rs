@@ -9,6 +9,7 @@ mod error;
 mod help;
 mod instance;
 mod logging;
+mod lookup;
 mod purge;
 mod receipt;
 mod state;
@@ -118,6 +119,7 @@ pub fn run() {
             answer::answer_attach,
             answer::answer_remove,
             answer::answer_send,
+            lookup::lookup_claim,
             attach::attach_pasted,
             attach::attach_clipboard,
             attach::list_attachments,

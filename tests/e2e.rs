@@ -2057,6 +2057,40 @@ async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
     assert_eq!(stored[0].status, "replacement_shipped");
     let answers = driver.store().additions(id).expect("answers");
     assert_eq!(answers.len(), 1, "one answer, no stray draft");
+
+    // The customer comes back to another counter of the fleet with the receipt: the claim
+    // number typed into that counter's search finds where it stands, from the service.
+    let other = intake.add_device("counter-2").expect("device");
+    for device in ["counter-1", "counter-2"] {
+        claimdesk_server::lookup::set_fleet(&intake, device, Some("berlin-stores"))
+            .await
+            .expect("fleet");
+    }
+    let second = Driver::start_with(&[
+        ("CLAIMDESK_SERVER_URL", &format!("http://127.0.0.1:{port}/")),
+        ("CLAIMDESK_DEVICE_TOKEN", &other),
+    ]);
+    let c2 = second.open_app().await;
+    let number = claimdesk_model::claim_number::claim_number(id);
+    type_into(&c2, "queue-search", &number).await;
+    wait_for(&c2, "document.getElementById('queue-lookup') !== null").await;
+    click(&c2, "queue-lookup").await;
+    wait_for(
+        &c2,
+        "document.querySelector('.lookup-result .review-tracking') !== null",
+    )
+    .await;
+    let found = js_string(&c2, "document.querySelector('.lookup-result').textContent").await;
+    assert!(
+        found.contains("Replacement shipped") && found.contains("1Z999AA10123456784"),
+        "{found}"
+    );
+    assert!(
+        !found.contains("Jana"),
+        "status only, never the customer: {found}"
+    );
+    screenshot(&c2, "fleet-lookup.png").await;
+    c2.close().await.expect("close");
     let kept = driver.store().get(id).expect("get").expect("claim");
     assert_eq!(kept.fields, queued, "the sent claim is never altered");
 }

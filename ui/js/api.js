@@ -43,6 +43,7 @@ export const answerNote = (claim, note) => invoke('answer_note', { claim, note }
 export const answerAttach = (claim) => invoke('answer_attach', { claim });
 export const answerRemove = (claim, photo) => invoke('answer_remove', { claim, photo });
 export const answerSend = (claim) => invoke('answer_send', { claim });
+export const lookupClaim = (key) => invoke('lookup_claim', { key });
 export const setAttachmentKind = (id, attachment, kind) => invoke('set_attachment_kind', { id, attachment, kind });
 
 /** Any rejection as the one error shape, whatever threw it. */

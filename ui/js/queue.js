@@ -163,6 +163,39 @@ function showEmpty() {
   li.className = 'empty';
   li.textContent = filtered() ? t('queue.no_match') : t('queue.empty');
   list.append(li);
+  // A receipt from another counter of the fleet (its QR code or claim number): ask the service.
+  const text = $('queue-search').value.trim();
+  if (text) {
+    const ask = el('button', 'lookup', t('lookup.ask'));
+    ask.type = 'button';
+    ask.id = 'queue-lookup';
+    ask.addEventListener('click', () => lookup(text, li));
+    li.append(document.createElement('br'), ask);
+  }
+}
+
+/** Asks the claims service where the claim `text` names stands, and shows it under `li`. */
+async function lookup(text, li) {
+  li.querySelector('.lookup-result')?.remove();
+  const out = el('div', 'lookup-result', t('lookup.asking'));
+  out.setAttribute('role', 'status');
+  li.append(out);
+  try {
+    const found = await api.lookupClaim(text);
+    if (!found) {
+      out.textContent = t('lookup.none');
+      return;
+    }
+    out.replaceChildren(
+      el('strong', 'review-status', t(`review.status.${found.status}`)),
+      el('span', 'number', ` ${found.claim_number} · ${found.case_reference}`),
+    );
+    if (found.note) out.append(el('p', 'review-note', found.note));
+    if (found.tracking) out.append(el('p', 'review-tracking', t('review.tracking', { tracking: found.tracking })));
+    out.append(el('p', 'hint', t('lookup.received', { when: formatDateTime(found.received_at) })));
+  } catch (e) {
+    out.textContent = errorText(api.asError(e));
+  }
 }
 
 function showError(e) {

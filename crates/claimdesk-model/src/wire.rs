@@ -200,6 +200,36 @@ pub struct AdditionReceipt {
     pub received_at: String,
 }
 
+/// Where a device looks up a claim of its fleet by id, case reference or claim number
+/// (`/{key}`).
+pub const LOOKUP_PATH: &str = "/v1/lookup";
+
+/// Where a claim of the asking device's fleet stands: what a counter tells a customer who
+/// comes back with the receipt — never the claim's contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The claim's id.
+    pub id: ClaimId,
+    /// Its claim number.
+    pub claim_number: String,
+    /// Its case reference.
+    pub case_reference: String,
+    /// When the service received it.
+    pub received_at: String,
+    /// Its status ([`ServiceStatus`]).
+    pub status: String,
+    /// The office's last note to the counter.
+    #[serde(default)]
+    pub note: String,
+    /// The replacement's tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
+    /// When it last changed.
+    pub updated_at: String,
+    /// Whether the asking device sent it.
+    pub yours: bool,
+}
+
 /// Where a device pulls what happened to its claims (`?since=<seq>`).
 pub const CHANGES_PATH: &str = "/v1/changes";
 /// The most changes one page of the feed holds.

@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/004_blob_index.sql")),
     M::up(include_str!("migrations/005_review.sql")),
     M::up(include_str!("migrations/006_office.sql")),
+    M::up(include_str!("migrations/007_fleets.sql")),
 ];
 
 /// The database file in the data folder.

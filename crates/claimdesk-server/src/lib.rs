@@ -10,6 +10,7 @@ pub mod backend;
 pub mod blobs;
 pub mod intake;
 pub mod limits;
+pub mod lookup;
 pub mod metrics;
 pub mod office;
 pub mod pg;
@@ -23,7 +24,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use claimdesk_model::wire::{CHANGES_PATH, CLAIMS_PATH, PING_PATH, SERVER_HEADER};
+use claimdesk_model::wire::{CHANGES_PATH, CLAIMS_PATH, LOOKUP_PATH, PING_PATH, SERVER_HEADER};
 use std::future::Future;
 
 pub use limits::{Limits, RateLimiter};
@@ -54,6 +55,10 @@ pub fn router_with<S: ClaimStorage>(storage: S, limits: Limits) -> Router {
             post(additions::post_addition::<S>),
         )
         .route(CHANGES_PATH, get(api::get_changes::<S>))
+        .route(
+            &format!("{LOOKUP_PATH}/{{key}}"),
+            get(lookup::get_lookup::<S>),
+        )
         .merge(office::routes::<S>())
         .route("/openapi.yaml", get(openapi))
         .route("/healthz", get(healthz))

@@ -127,6 +127,10 @@ enum DeviceAction {
     Add {
         /// A name for the device, e.g. `counter-1`.
         name: String,
+        /// The fleet it belongs to (e.g. a retailer's name): its counters find each other's
+        /// claims from a receipt (status only).
+        #[arg(long)]
+        fleet: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -284,8 +288,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 serve(listen, store.open().await?, limits, orphan_grace).await
             }
             Command::Device { action } => match action {
-                DeviceAction::Add { name, store } => {
-                    let token = store.open().await?.add_device(&name).await?;
+                DeviceAction::Add { name, fleet, store } => {
+                    let backend = store.open().await?;
+                    let token = backend.add_device(&name).await?;
+                    if let Some(fleet) = fleet.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+                        claimdesk_server::lookup::set_fleet(&backend, &name, Some(fleet)).await?;
+                    }
                     println!("{token}");
                     Ok(())
                 }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/003_review.sql"),
     include_str!("migrations/pg/004_office.sql"),
     include_str!("migrations/pg/005_blob_chunks.sql"),
+    include_str!("migrations/pg/006_fleets.sql"),
 ];
 
 /// The advisory lock key migrations hold ("claimdesk" in ASCII, truncated).

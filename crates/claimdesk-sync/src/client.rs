@@ -1,11 +1,12 @@
 //! The HTTP side of sending: the preflight and the multipart upload (reqwest, rustls).
 
 use crate::outcome::{
-    classify, classify_addition, classify_changes, classify_ping, Answer, SyncError,
+    classify, classify_addition, classify_changes, classify_lookup, classify_ping, Answer,
+    SyncError,
 };
 use claimdesk_model::wire::{
-    additions_path, AdditionReceipt, ChangesPage, Receipt, ADDITION_PART, CHANGES_PATH,
-    CLAIMS_PATH, CLAIM_PART, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
+    additions_path, AdditionReceipt, ChangesPage, Lookup, Receipt, ADDITION_PART, CHANGES_PATH,
+    CLAIMS_PATH, CLAIM_PART, LOOKUP_PATH, MAX_BODY_HEADER, PING_PATH, SERVER_HEADER,
 };
 use claimdesk_model::ClaimId;
 use claimdesk_store::additions::OutgoingAddition;
@@ -209,6 +210,29 @@ impl Client {
         let head = Head::of(&response);
         let body = response.bytes().await.map_err(network_error)?;
         classify_addition(out.payload.id, head.answer(&body))
+    }
+
+    /// Where a claim of this device's fleet stands (`GET /v1/lookup/{key}`: its id, case
+    /// reference or claim number); `None` only when the service itself says it knows none.
+    pub async fn lookup(&self, key: &str) -> Result<Option<Lookup>, SyncError> {
+        let key: String = key
+            .trim()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let response = self
+            .http
+            .get(self.url(&format!("{LOOKUP_PATH}/{key}"))?)
+            .bearer_auth(&self.config.token)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let head = Head::of(&response);
+        let body = response.bytes().await.map_err(network_error)?;
+        classify_lookup(head.answer(&body))
     }
 
     /// The service's address, as the feed's cursor is kept under it.

@@ -4,7 +4,9 @@
 //! success. A `200` from a hotel Wi-Fi login page, or a redirect to one, is never taken for
 //! a delivered claim.
 
-use claimdesk_model::wire::{is_case_reference, AdditionReceipt, ChangesPage, ErrorBody, Receipt};
+use claimdesk_model::wire::{
+    is_case_reference, AdditionReceipt, ChangesPage, ErrorBody, Lookup, Receipt,
+};
 use claimdesk_model::{catalogue, ClaimId, ErrorCode};
 use std::time::Duration;
 
@@ -185,6 +187,22 @@ pub fn classify_addition(id: ClaimId, answer: Answer<'_>) -> Result<AdditionRece
             status,
             problem: Box::new(rejection(status, answer.body)),
         }),
+    }
+}
+
+/// What the answer to a lookup means: the service's own `200` with a status, or its own
+/// `404` (no such claim in the fleet); anything else is an error.
+pub fn classify_lookup(answer: Answer<'_>) -> Result<Option<Lookup>, SyncError> {
+    if let Some(e) = busy_or_foreign(answer) {
+        return Err(e);
+    }
+    match answer.status {
+        200 => serde_json::from_slice::<Lookup>(answer.body)
+            .map(Some)
+            .map_err(|_| SyncError::ServerError { status: 200 }),
+        404 => Ok(None),
+        401 | 403 => Err(SyncError::Unauthorized),
+        status => Err(SyncError::ServerError { status }),
     }
 }
 

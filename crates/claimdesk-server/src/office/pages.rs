@@ -895,6 +895,9 @@ pub struct NameForm {
     csrf: String,
     #[serde(default)]
     name: String,
+    /// The fleet a new device joins (empty: none).
+    #[serde(default)]
+    fleet: String,
 }
 
 pub async fn device_add<S: ClaimStorage>(
@@ -922,6 +925,12 @@ pub async fn device_add<S: ClaimStorage>(
     }
     match storage.device_add(name.to_owned()).await {
         Ok(token) => {
+            let fleet = form.fleet.trim();
+            if !fleet.is_empty() {
+                if let Err(e) = crate::lookup::set_fleet(&storage, name, Some(fleet)).await {
+                    return failed(Some(&staff), e);
+                }
+            }
             if let Err(r) = record(
                 &storage,
                 &staff,

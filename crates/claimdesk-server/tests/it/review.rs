@@ -326,6 +326,84 @@ async fn the_review_suite(backend: Backend, cli_store: &[&str]) {
     let export = run(&["export", "--format", "csv"]);
     let csv = String::from_utf8_lossy(&export.stdout);
     assert!(csv.contains("replacement_shipped"), "{csv}");
+
+    // A customer back at another counter of the fleet: found there by the receipt's claim
+    // number or QR code (the id), status only; outside the fleet, as if it did not exist.
+    let lookup = |token: &str, key: String| {
+        reqwest::Client::new()
+            .get(format!("{url}/v1/lookup/{key}"))
+            .bearer_auth(token)
+            .send()
+    };
+    let number_b = claimdesk_model::claim_number::claim_number(b.id);
+    assert_eq!(
+        lookup(&t2, number_b.clone()).await.expect("get").status(),
+        404,
+        "no fleet yet"
+    );
+    for device in ["counter-1", "counter-2"] {
+        assert!(
+            claimdesk_server::lookup::set_fleet(&backend, device, Some("acme"))
+                .await
+                .expect("fleet")
+        );
+    }
+    let t3 = backend.add_device("counter-3").await.expect("device");
+    let found: claimdesk_model::wire::Lookup = lookup(&t2, number_b.to_lowercase())
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("lookup");
+    assert_eq!(
+        (
+            found.id,
+            found.status.as_str(),
+            found.tracking.as_deref(),
+            found.yours
+        ),
+        (
+            b.id,
+            "replacement_shipped",
+            Some("1Z999AA10123456784"),
+            false
+        )
+    );
+    let text = lookup(&t2, b.id.to_string())
+        .await
+        .expect("get")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        !text.contains("Ann Example") && !text.contains("ann@example.com"),
+        "{text}"
+    );
+    assert!(
+        lookup(&t1, b.id.to_string())
+            .await
+            .expect("get")
+            .json::<claimdesk_model::wire::Lookup>()
+            .await
+            .expect("own")
+            .yours
+    );
+    assert_eq!(
+        lookup(&t3, number_b).await.expect("get").status(),
+        404,
+        "another fleet"
+    );
+    let receipt = reqwest::Client::new()
+        .get(format!("{url}/v1/claims/{}", b.id))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        receipt.status(),
+        404,
+        "the receipt itself stays the sending device's"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
