@@ -425,15 +425,17 @@ pub async fn history(db: &impl Db, id: ClaimId) -> Result<Vec<AuditEntry>, Stora
             vec![id.to_string().into()],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            at: r[0].string(),
-            actor: r[1].string(),
-            address: r[2].string(),
-            action: r[3].string(),
-            claim_id: r[4].text().map(str::to_owned),
-            detail: r[5].string(),
-        })
-        .collect())
+    Ok(rows.iter().map(audit_entry).collect())
+}
+
+/// An audit line from `SELECT at, actor, address, action, claim_id, detail`.
+pub(crate) fn audit_entry(r: &Row) -> AuditEntry {
+    AuditEntry {
+        at: r[0].string(),
+        actor: r[1].string(),
+        address: r[2].string(),
+        action: r[3].string(),
+        claim_id: r[4].text().map(str::to_owned),
+        detail: r[5].string(),
+    }
 }

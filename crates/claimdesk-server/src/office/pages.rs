@@ -177,6 +177,33 @@ async fn admin<S: ClaimStorage>(storage: &S, headers: &HeaderMap) -> Result<Staf
     Ok(staff)
 }
 
+/// Who is signed in and sent a form with the session's CSRF token; else the sign-in page or a
+/// refusal (a form without the token changes nothing).
+async fn posting<S: ClaimStorage>(
+    storage: &S,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Staff, Response> {
+    let staff = signed_in(storage, headers).await?;
+    if !csrf_ok(&staff, csrf) {
+        return Err(forged(&staff));
+    }
+    Ok(staff)
+}
+
+/// As [`posting`], for an admin's forms.
+async fn admin_posting<S: ClaimStorage>(
+    storage: &S,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Staff, Response> {
+    let staff = admin(storage, headers).await?;
+    if !csrf_ok(&staff, csrf) {
+        return Err(forged(&staff));
+    }
+    Ok(staff)
+}
+
 /// Whether `given` is the session's CSRF token (compared in constant time).
 fn csrf_ok(staff: &Staff, given: &str) -> bool {
     let (a, b) = (staff.csrf.as_bytes(), given.as_bytes());
@@ -368,13 +395,10 @@ pub async fn sign_out<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match signed_in(&storage, &headers).await {
+    let staff = match posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     if let Some(id) = cookie(&headers, SESSION) {
         if let Err(e) = accounts::sign_out(&storage, &id).await {
             return failed(Some(&staff), e);
@@ -669,13 +693,10 @@ pub async fn review<S: ClaimStorage>(
     Path(id): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    let staff = match signed_in(&storage, &headers).await {
+    let staff = match posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     let typed = (form.note.as_str(), form.tracking.as_str());
     let Some(status) = ServiceStatus::parse(&form.status) else {
         return claim_page(
@@ -785,17 +806,7 @@ async fn audit_page_lines<S: ClaimStorage>(storage: &S) -> crate::storage::Resul
             vec![crate::sql::Value::Int(AUDIT_SHOWN as i64)],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            at: r[0].string(),
-            actor: r[1].string(),
-            address: r[2].string(),
-            action: r[3].string(),
-            claim_id: r[4].text().map(str::to_owned),
-            detail: r[5].string(),
-        })
-        .collect())
+    Ok(rows.iter().map(claims::audit_entry).collect())
 }
 
 pub async fn audit<S: ClaimStorage>(State(storage): State<S>, headers: HeaderMap) -> Response {
@@ -905,13 +916,10 @@ pub async fn device_add<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<NameForm>,
 ) -> Response {
-    let staff = match admin(&storage, &headers).await {
+    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     let name = form.name.trim();
     // Names become a path segment of the device's actions: no dot-only names.
     if name.is_empty() || name.len() > 64 || name.chars().all(|c| c == '.') {
@@ -967,13 +975,10 @@ pub async fn device_act<S: ClaimStorage>(
     Path((name, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match admin(&storage, &headers).await {
+    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     let done = match action.as_str() {
         "revoke" => storage
             .device_revoke(name.clone())
@@ -1066,13 +1071,10 @@ pub async fn user_add<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let staff = match admin(&storage, &headers).await {
+    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     let Some(role) = Role::parse(&form.role) else {
         return users_page(&storage, &staff, "Choose a role.").await;
     };
@@ -1103,13 +1105,10 @@ pub async fn user_disable<S: ClaimStorage>(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match admin(&storage, &headers).await {
+    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&staff, &form.csrf) {
-        return forged(&staff);
-    }
     if name == staff.name {
         return users_page(&storage, &staff, "You cannot disable yourself.").await;
     }
