@@ -71,19 +71,30 @@ pub fn once(mut engine: Engine, out: &mut impl Write) -> Result<Finished, CliErr
     for a in &report.answered {
         writeln!(out, "answered {} {}", a.claim_id, a.id)?;
     }
+    for (claim, problem) in &report.answers_refused {
+        writeln!(
+            out,
+            "answer_needs_attention {claim} {}: {}",
+            problem.code, problem.message
+        )?;
+    }
     for a in &report.reviewed {
         writeln!(out, "reviewed {} {}", a.id, a.status)?;
     }
     let summary = engine.store().outbox_summary()?;
+    // Claims and the clerk's answers to the office alike.
+    let (answers_pending, answers_refused) = engine.store().additions_waiting()?;
+    let pending = summary.pending + answers_pending;
+    let refused = summary.needs_attention + answers_refused;
     if let Some(e) = report.stopped {
-        if summary.pending > 0 {
+        if pending > 0 {
             return Ok(Finished::Stopped(e));
         }
         // Nothing was waiting, so nothing is left to send; still say what is wrong.
         writeln!(out, "note: {}", e.problem().message)?;
     }
-    Ok(if summary.needs_attention > 0 {
-        Finished::NeedsAttention(summary.needs_attention)
+    Ok(if refused > 0 {
+        Finished::NeedsAttention(refused)
     } else {
         Finished::AllSent
     })

@@ -75,6 +75,15 @@ impl Intake {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // SQLite's own lower() folds ASCII only; the office's search folds as PostgreSQL's
+        // does, so "müller" finds "MÜLLER" on either store.
+        conn.create_scalar_function(
+            "lower",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8
+                | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+        )?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
         fill_claim_numbers(&conn)?;
         Ok(Intake {

@@ -366,6 +366,22 @@ impl Store {
         Ok(())
     }
 
+    /// Answers still to send (queued or being sent), and answers the service refused.
+    pub fn additions_waiting(&self) -> Result<(u64, u64)> {
+        let (pending, refused): (i64, i64) = self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE status IN (?1, ?2)),
+                    count(*) FILTER (WHERE status = ?3)
+             FROM additions",
+            params![
+                Status::Ready.as_str(),
+                Status::Sending.as_str(),
+                Status::NeedsAttention.as_str()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((pending.unsigned_abs(), refused.unsigned_abs()))
+    }
+
     /// Puts additions left `sending` by a process that stopped mid-upload back in the queue.
     pub fn requeue_additions_in_flight(&mut self) -> Result<usize> {
         Ok(self.conn.execute(

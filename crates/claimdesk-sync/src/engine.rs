@@ -122,6 +122,8 @@ pub struct PassReport {
     pub reviewed: Vec<Applied>,
     /// Answers to "more information needed" the service received.
     pub answered: Vec<AdditionReceipt>,
+    /// Answers the service refused (by the claim they answer), now waiting for the clerk.
+    pub answers_refused: Vec<(ClaimId, ErrorBody)>,
     /// Why the pass stopped early (the connection or the service), if it did.
     pub stopped: Option<SyncError>,
     /// The service could not be reached at all (its preflight failed to connect), as opposed
@@ -317,8 +319,10 @@ impl Engine {
                 }
                 Err(e) if e.is_permanent() => {
                     tracing::warn!(claim = %claim_id, addition = %id, code = %e.code(), "answer refused; waits for the clerk");
-                    self.store.record_addition_rejected(id, &e.problem())?;
+                    let problem = e.problem();
+                    self.store.record_addition_rejected(id, &problem)?;
                     self.emit_answer(claim_id, Status::NeedsAttention);
+                    report.answers_refused.push((claim_id, problem));
                 }
                 Err(e) => {
                     tracing::warn!(claim = %claim_id, addition = %id, code = %e.code(), error = %e, "answer not sent; will retry");

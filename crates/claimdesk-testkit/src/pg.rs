@@ -84,7 +84,7 @@ impl Postgres {
                 "claimdesk",
                 "-E",
                 "UTF8",
-                "--locale=C",
+                "--locale=C.UTF-8",
                 "--no-sync",
             ],
         );

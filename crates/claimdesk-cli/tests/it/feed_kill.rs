@@ -134,4 +134,50 @@ async fn sigkill_while_pulling_decisions_loses_and_repeats_nothing() {
         .as_str()
         .is_some_and(|n| n.starts_with("asked in round")));
     assert!(shown["fields"].is_object() || shown["contact_name"].is_string());
+
+    // An answer waiting to go counts as something left to send: offline, `sync --once`
+    // says so (exit 3); online, it sends it.
+    {
+        let mut store = open();
+        store
+            .save_addition_note(asked_id, "The serial label reads SN-1.")
+            .expect("note");
+        store.queue_addition(asked_id).expect("queued");
+    }
+    let offline = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
+        .arg("--data-dir")
+        .arg(&client)
+        .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
+        .args([
+            "sync",
+            "--once",
+            "--server",
+            "http://127.0.0.1:9/",
+            "--token",
+            &server.token,
+        ])
+        .output()
+        .expect("sync");
+    assert_eq!(
+        offline.status.code(),
+        Some(3),
+        "the answer is still to send"
+    );
+    let online = Command::new(env!("CARGO_BIN_EXE_claimdesk-cli"))
+        .arg("--data-dir")
+        .arg(&client)
+        .env("CLAIMDESK_KEY_DIR", client.join(".keys"))
+        .args([
+            "sync",
+            "--once",
+            "--server",
+            &server.url,
+            "--token",
+            &server.token,
+        ])
+        .output()
+        .expect("sync");
+    assert!(online.status.success());
+    let said = String::from_utf8_lossy(&online.stdout);
+    assert!(said.contains(&format!("answered {asked_id}")), "{said}");
 }
