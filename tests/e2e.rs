@@ -1979,7 +1979,19 @@ async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
     .await;
     o.goto(&claim_page).await.expect("back");
 
-    // The counter hears it at its next sync.
+    // The counter hears it at its next sync, with a notification (on the session bus, as the
+    // desktop's notification service gets it).
+    let watched = tempfile::NamedTempFile::new().expect("tmp");
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(watched.reopen().expect("reopen"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor (package dbus)");
+    tokio::time::sleep(Duration::from_millis(300)).await;
     click(&c, "send-now").await;
     wait_for(&c, &format!("document.querySelector('{row} .review-note') !== null && document.querySelector('{row} .review-note').textContent.includes('serial label')")).await;
     wait_for(
@@ -1988,6 +2000,25 @@ async fn the_office_asks_the_counter_answers_and_the_decision_comes_back() {
     )
     .await;
     screenshot(&c, "more-info.png").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let notified = loop {
+        let log = std::fs::read_to_string(watched.path()).unwrap_or_default();
+        if log.contains("The office answered") || Instant::now() > deadline {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    assert!(
+        notified.contains("The office answered"),
+        "no notification: {notified}"
+    );
+    assert!(notified.contains("needs more information"), "{notified}");
+    assert!(
+        !notified.contains("Jana") && !notified.contains("serial label"),
+        "counts only: {notified}"
+    );
 
     // The clerk answers with a note and a photo through the file dialog.
     js(
