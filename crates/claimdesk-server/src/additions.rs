@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use claimdesk_model::attachment::{MediaType, MAX_ATTACHMENTS, MAX_CLAIM_BYTES};
+use claimdesk_model::attachment::MAX_CLAIM_BYTES;
 use claimdesk_model::wire::{
     is_sha256_hex, AdditionPayload, AdditionReceipt, ServiceStatus, ADDITION_PART, MAX_CLAIM_JSON,
     MAX_REVIEW_NOTE,
@@ -85,20 +85,7 @@ fn check(payload: &AdditionPayload) -> Result<(), ApiError> {
             FieldError::new("note", ErrorCode::TooLong).with("max", MAX_REVIEW_NOTE.to_string()),
         );
     }
-    let attachment = |code: ErrorCode| FieldError::new("attachments", code);
-    if payload.attachments.len() > MAX_ATTACHMENTS {
-        errors.push(
-            attachment(ErrorCode::AttachmentsTooMany).with("max", MAX_ATTACHMENTS.to_string()),
-        );
-    }
-    for a in &payload.attachments {
-        if !is_sha256_hex(&a.sha256) {
-            errors.push(attachment(ErrorCode::AttachmentsHash).with("sha256", &a.sha256));
-        }
-        if MediaType::parse(&a.media_type).is_none() {
-            errors.push(attachment(ErrorCode::AttachmentsMediaType).with("value", &a.media_type));
-        }
-    }
+    errors.extend(api::attachment_problems(&payload.attachments));
     if errors.is_empty() {
         Ok(())
     } else {

@@ -433,13 +433,25 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
     let mut errors = validate::validate(&payload.fields)
         .err()
         .unwrap_or_default();
+    errors.extend(attachment_problems(&payload.attachments));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
+/// What is wrong with a claim's (or an addition's) list of attachments: too many, too large
+/// together, a name that is no SHA-256, a media type the service does not take.
+pub(crate) fn attachment_problems(attachments: &[AttachmentRef]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
     let attachment = |code: ErrorCode| FieldError::new("attachments", code);
-    if payload.attachments.len() > MAX_ATTACHMENTS {
+    if attachments.len() > MAX_ATTACHMENTS {
         errors.push(
             attachment(ErrorCode::AttachmentsTooMany).with("max", MAX_ATTACHMENTS.to_string()),
         );
     }
-    let total: u64 = payload.attachments.iter().map(|a| a.byte_size).sum();
+    let total: u64 = attachments.iter().map(|a| a.byte_size).sum();
     if total > MAX_CLAIM_BYTES {
         errors.push(
             attachment(ErrorCode::AttachmentsTooLarge)
@@ -447,7 +459,7 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
                 .with("max_mb", megabytes(MAX_CLAIM_BYTES)),
         );
     }
-    for a in &payload.attachments {
+    for a in attachments {
         if !is_sha256_hex(&a.sha256) {
             errors.push(attachment(ErrorCode::AttachmentsHash).with("sha256", &a.sha256));
         }
@@ -455,11 +467,7 @@ fn check_claim(payload: &ClaimPayload) -> Result<(), ApiError> {
             errors.push(attachment(ErrorCode::AttachmentsMediaType).with("value", &a.media_type));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(errors))
-    }
+    errors
 }
 
 /// The attachment parts in the order the claim lists them, each checked against its size

@@ -177,27 +177,18 @@ async fn admin<S: ClaimStorage>(storage: &S, headers: &HeaderMap) -> Result<Staf
     Ok(staff)
 }
 
-/// Who is signed in and sent a form with the session's CSRF token; else the sign-in page or a
-/// refusal (a form without the token changes nothing).
+/// Who is signed in (an admin, when `role` says so) and sent a form with the session's CSRF
+/// token; else the sign-in page or a refusal (a form without the token changes nothing).
 async fn posting<S: ClaimStorage>(
     storage: &S,
     headers: &HeaderMap,
     csrf: &str,
+    role: Role,
 ) -> Result<Staff, Response> {
-    let staff = signed_in(storage, headers).await?;
-    if !csrf_ok(&staff, csrf) {
-        return Err(forged(&staff));
-    }
-    Ok(staff)
-}
-
-/// As [`posting`], for an admin's forms.
-async fn admin_posting<S: ClaimStorage>(
-    storage: &S,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<Staff, Response> {
-    let staff = admin(storage, headers).await?;
+    let staff = match role {
+        Role::Admin => admin(storage, headers).await?,
+        Role::Reviewer => signed_in(storage, headers).await?,
+    };
     if !csrf_ok(&staff, csrf) {
         return Err(forged(&staff));
     }
@@ -395,7 +386,7 @@ pub async fn sign_out<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Reviewer).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -693,7 +684,7 @@ pub async fn review<S: ClaimStorage>(
     Path(id): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    let staff = match posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Reviewer).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -916,7 +907,7 @@ pub async fn device_add<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<NameForm>,
 ) -> Response {
-    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Admin).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -975,7 +966,7 @@ pub async fn device_act<S: ClaimStorage>(
     Path((name, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Admin).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -1071,7 +1062,7 @@ pub async fn user_add<S: ClaimStorage>(
     headers: HeaderMap,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Admin).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -1105,7 +1096,7 @@ pub async fn user_disable<S: ClaimStorage>(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match admin_posting(&storage, &headers, &form.csrf).await {
+    let staff = match posting(&storage, &headers, &form.csrf, Role::Admin).await {
         Ok(s) => s,
         Err(r) => return r,
     };
